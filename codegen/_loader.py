@@ -1,0 +1,68 @@
+"""Read YAML/JSON documents without surprises: strings stay strings, errors carry a line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._errors import SpecError
+
+__all__ = ["Document", "load_document"]
+
+Document = dict[str, Any]
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """SafeLoader minus YAML 1.1 timestamps, so `2026-05-19` stays the string JSON Schema sees."""
+
+
+_PlainLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _reject_duplicate_keys(loader: _PlainLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_PlainLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _reject_duplicate_keys)
+
+
+def parse_text(text: str, path: str) -> Any | SpecError:
+    """Parse YAML (a superset of JSON) text; a syntax error comes back with its line and column."""
+    try:
+        return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        location = f"{mark.line + 1}:{mark.column + 1}" if mark else ""
+        return SpecError("malformed YAML", str(exc.problem or exc), path, location)
+    except yaml.YAMLError as exc:
+        return SpecError("malformed YAML", str(exc), path)
+
+
+def load_document(path: Path) -> Document | SpecError:
+    """Load a mapping document from ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return SpecError("cannot read file", "no such file", str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        return SpecError("cannot read file", str(exc), str(path))
+    data = parse_text(text, str(path))
+    if isinstance(data, SpecError):
+        return data
+    if not isinstance(data, dict):
+        kind = type(data).__name__ if data is not None else "an empty document"
+        return SpecError("not a mapping", f"the top level is {kind}", str(path), "1:1")
+    return data

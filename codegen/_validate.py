@@ -1,0 +1,65 @@
+"""Check that a document is OpenAPI 3.x: every local `$ref` resolves, and the validator agrees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from ._errors import SpecError
+from ._loader import Document
+
+__all__ = ["resolve_pointer", "validate_document"]
+
+
+def _escape(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def resolve_pointer(document: Any, pointer: str) -> tuple[bool, Any]:
+    """Resolve a local JSON Pointer (``#/components/schemas/X``); (found, value)."""
+    node = document
+    for raw in pointer.lstrip("#").split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False, None
+    return True, node
+
+
+def _refs(node: Any, pointer: str = "#") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer, ref
+        for key, value in node.items():
+            yield from _refs(value, f"{pointer}/{_escape(key)}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _refs(value, f"{pointer}/{index}")
+
+
+def validate_document(document: Document, path: str) -> SpecError | None:
+    """None when ``document`` is a valid OpenAPI 3.x description; else the first problem."""
+    version = document.get("openapi")
+    if not isinstance(version, str) or not version.startswith("3."):
+        found = "no `openapi` field" if version is None else f"openapi: {version!r}"
+        return SpecError("not an OpenAPI 3.x document", found, path, "#/openapi")
+    for where, ref in _refs(document):
+        if not ref.startswith("#"):
+            return SpecError("external $ref is not supported", ref, path, where)
+        found, _ = resolve_pointer(document, ref)
+        if not found:
+            return SpecError("unresolvable $ref", ref, path, where)
+    try:
+        validate(document)
+    except OpenAPIValidationError as exc:
+        location = "#/" + "/".join(_escape(p) for p in getattr(exc, "path", ()) or ())
+        message = str(getattr(exc, "message", exc)).splitlines()[0]
+        return SpecError("invalid OpenAPI document", message, path, location)
+    return None

@@ -1,0 +1,42 @@
+"""Write files so a reader never sees half of one: temp file in the same folder, then rename."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["write_atomic", "write_all_atomic"]
+
+
+def write_atomic(path: Path, content: str) -> None:
+    """Replace ``path`` with ``content`` in one rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_all_atomic(files: Mapping[Path, str]) -> list[Path]:
+    """Write only the files whose content changed; returns those written.
+
+    Callers render everything first, so an error leaves every file as it was.
+    """
+    written: list[Path] = []
+    for path, content in sorted(files.items()):
+        try:
+            if path.read_text(encoding="utf-8") == content:
+                continue
+        except (FileNotFoundError, UnicodeDecodeError):
+            pass
+        write_atomic(path, content)
+        written.append(path)
+    return written

@@ -1,0 +1,3 @@
+from vlmspec.cli import main
+
+main()
