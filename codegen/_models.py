@@ -1,0 +1,235 @@
+"""Pydantic v2 models that accept exactly what the document's JSON Schemas accept.
+
+datamodel-code-generator (called in-process) writes the models; its options close most gaps
+between pydantic and JSON Schema (strict scalars, no `None` the schema does not allow, the
+MISSING sentinel for absent optional fields, `extra="allow"`). `_refine` closes the rest on the
+syntax tree: JSON Schema's `integer` admits `1.0`, and union branches with constraints must not
+become RootModel classes of their own.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from ._errors import SpecError
+
+__all__ = ["render_models"]
+
+# Each option closes a gap between pydantic's lax defaults and JSON Schema.
+_OPTIONS: dict[str, Any] = {
+    "target_python_version": "3.11",
+    "target_pydantic_version": "2.14",
+    "use_annotated": True,  # constraints in Field() inside Annotated, which mypy understands
+    "field_constraints": True,
+    "strict_types": ["str", "bytes", "int", "float", "bool"],  # no "0.5" → 0.5, no true → 1
+    "strict_nullable": True,  # `| None` only where the schema admits null
+    "use_missing_sentinel": True,  # an absent optional field stays absent, never null
+    "extra_fields": "allow",  # additionalProperties defaults to true
+    "enum_field_as_literal": "all",
+    "use_standard_collections": True,
+    "use_union_operator": True,
+    "use_schema_description": True,
+    "use_double_quotes": True,
+    "disable_timestamp": True,
+    "keep_model_order": True,
+    "formatters": ["builtin"],  # ruff formats the final text once (see _generate)
+}
+
+# A number with a zero fraction is a JSON Schema `integer`; pydantic's StrictInt refuses it.
+_PRELUDE = '''
+def _integral(value: object) -> object:
+    """Read ``1.0`` as ``1``: JSON Schema's `integer` is any number with a zero fraction."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt: TypeAlias = Annotated[int, Strict(), BeforeValidator(_integral)]
+'''
+_CONSTRAINT_KEYWORDS = frozenset(
+    {"ge", "gt", "le", "lt", "multiple_of", "min_length", "max_length", "pattern", "strict"}
+)
+
+
+def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
+    """Source of a models module for every schema in ``document`` (not yet ruff-formatted)."""
+    from datamodel_code_generator import InputFileType, generate
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            code = generate(
+                copy.deepcopy(dict(document)), input_file_type=InputFileType.OpenAPI, **_OPTIONS
+            )
+    except Exception as exc:  # the generator raises many types; each means "cannot model this"
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        return SpecError("cannot generate models", detail, source, "#/components/schemas")
+    if not isinstance(code, str):
+        return SpecError("cannot generate models", "expected one module", source)
+    schemas = document.get("components", {}).get("schemas", {})
+    return _refine(code, frozenset(schemas) if isinstance(schemas, Mapping) else frozenset())
+
+
+def _refine(code: str, components: frozenset[str]) -> str:
+    """Inline branch RootModels, turn enum components into Literal aliases, use JsonInt."""
+    module = ast.parse(code)
+    _inline_branch_roots(module, components)
+    _alias_literal_roots(module)
+    uses_int = _rename(module, {"StrictInt": "JsonInt"})
+    if uses_int:
+        _add_imports(module, "typing", {"TypeAlias"})
+        _add_imports(module, "pydantic", {"BeforeValidator", "Strict"})
+        _insert_after_imports(module, ast.parse(_PRELUDE).body)
+    _drop_import(module, "pydantic", "StrictInt")
+    return ast.unparse(module) + "\n"
+
+
+def _root_of(node: ast.stmt) -> tuple[str, ast.expr] | None:
+    """(name, annotation of `root`) for ``class Name(RootModel[...])``, else None."""
+    if not isinstance(node, ast.ClassDef) or len(node.bases) != 1:
+        return None
+    base = node.bases[0]
+    if not (isinstance(base, ast.Subscript) and _name(base.value) == "RootModel"):
+        return None
+    for item in node.body:
+        if isinstance(item, ast.AnnAssign) and _name(item.target) == "root":
+            return node.name, item.annotation
+    return None
+
+
+def _class_name(node: ast.stmt) -> str | None:
+    return node.name if isinstance(node, ast.ClassDef) else None
+
+
+def _name(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _constraints_only(annotation: ast.expr) -> ast.expr:
+    """Keep a Field's constraints, drop its title/description/default (it sits inside a union)."""
+    if not (isinstance(annotation, ast.Subscript) and _name(annotation.value) == "Annotated"):
+        return annotation
+    parts = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else []
+    if not parts:
+        return annotation
+    kept: list[ast.expr] = [parts[0]]
+    for extra in parts[1:]:
+        if isinstance(extra, ast.Call) and _name(extra.func) == "Field":
+            keywords = [k for k in extra.keywords if k.arg in _CONSTRAINT_KEYWORDS]
+            if keywords:
+                kept.append(ast.Call(func=extra.func, args=[], keywords=keywords))
+        else:
+            kept.append(extra)
+    if len(kept) == 1:
+        return kept[0]
+    return ast.Subscript(value=annotation.value, slice=ast.Tuple(elts=kept, ctx=ast.Load()))
+
+
+def _inline_branch_roots(module: ast.Module, components: frozenset[str]) -> None:
+    """Replace RootModels that name no component (e.g. `N` for a constrained anyOf branch)."""
+    while True:
+        roots = {}
+        for node in module.body:
+            found = _root_of(node)
+            if found and found[0] not in components:
+                roots[found[0]] = found[1]
+        # Inline one whose annotation mentions no other candidate (and not itself), then repeat.
+        ready = [
+            name
+            for name, annotation in sorted(roots.items())
+            if not {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)} & set(roots)
+        ]
+        if not ready:
+            return
+        name = ready[0]
+        replacement = _constraints_only(roots[name])
+        module.body = [n for n in module.body if _class_name(n) != name]
+        _Substitute(name, replacement).visit(module)
+        _drop_rebuild(module, name)
+
+
+def _alias_literal_roots(module: ast.Module) -> None:
+    """`class E(RootModel[Literal[...]])` → `E: TypeAlias = Literal[...]`: fields hold plain values."""
+    body: list[ast.stmt] = []
+    changed = False
+    for node in module.body:
+        found = _root_of(node)
+        target = _constraints_only(found[1]) if found else None
+        if found and isinstance(target, ast.Subscript) and _name(target.value) == "Literal":
+            alias = ast.AnnAssign(
+                target=ast.Name(id=found[0], ctx=ast.Store()),
+                annotation=ast.Name(id="TypeAlias", ctx=ast.Load()),
+                value=target,
+                simple=1,
+            )
+            body.append(alias)
+            changed = True
+            _drop_rebuild(module, found[0])
+        else:
+            body.append(node)
+    module.body = body
+    if changed:
+        _add_imports(module, "typing", {"TypeAlias"})
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, name: str, replacement: ast.expr) -> None:
+        self.name = name
+        self.replacement = replacement
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return copy.deepcopy(self.replacement) if node.id == self.name else node
+
+
+def _rename(module: ast.Module, names: Mapping[str, str]) -> bool:
+    found = False
+    for node in ast.walk(module):
+        if isinstance(node, ast.Name) and node.id in names:
+            node.id = names[node.id]
+            found = True
+    return found
+
+
+def _drop_rebuild(module: ast.Module, name: str) -> None:
+    """Remove `Name.model_rebuild()` statements left behind for a class that is gone."""
+
+    def is_rebuild(node: ast.stmt) -> bool:
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+            return False
+        func = node.value.func
+        return isinstance(func, ast.Attribute) and _name(func.value) == name
+
+    module.body = [n for n in module.body if not is_rebuild(n)]
+
+
+def _imports(module: ast.Module, source: str) -> ast.ImportFrom | None:
+    for node in module.body:
+        if isinstance(node, ast.ImportFrom) and node.module == source:
+            return node
+    return None
+
+
+def _add_imports(module: ast.Module, source: str, names: set[str]) -> None:
+    node = _imports(module, source)
+    if node is None:
+        node = ast.ImportFrom(module=source, names=[], level=0)
+        _insert_after_imports(module, [node], first=True)
+    have = {alias.name for alias in node.names}
+    node.names.extend(ast.alias(name=n) for n in sorted(names - have))
+
+
+def _drop_import(module: ast.Module, source: str, name: str) -> None:
+    node = _imports(module, source)
+    if node is not None:
+        node.names = [alias for alias in node.names if alias.name != name]
+
+
+def _insert_after_imports(module: ast.Module, nodes: list[ast.stmt], first: bool = False) -> None:
+    """Insert after the last import (or after the first, when ``first``)."""
+    indexes = [i for i, n in enumerate(module.body) if isinstance(n, ast.Import | ast.ImportFrom)]
+    at = (indexes[0] if first else indexes[-1]) + 1 if indexes else 0
+    module.body[at:at] = nodes

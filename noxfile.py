@@ -1,0 +1,67 @@
+"""Developer sessions: `nox -s tests`, `lint`, `typecheck`, `generate`, `check`, `bench`, `sdk_vlmrun`."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "check", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "venv"
+
+PYTHON = "3.11"
+OUR_CODE = ["codegen", "vlmspec", "refserver", "conformance", "generated", "tests", "bench", "noxfile.py"]
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The test suite (what CI runs)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "pytest", "-n", "2", "--dist", "loadgroup", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check on our code and on generated code."""
+    session.install("ruff>=0.15")
+    session.run("ruff", "check", *OUR_CODE)
+    session.run("ruff", "format", "--check", *OUR_CODE)
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on our code and on generated code."""
+    session.install("-e", ".[dev]")
+    session.run("mypy", "codegen", "vlmspec", "refserver", "conformance", "generated")
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Rebuild spec/openapi.yaml and generated/ from upstream + overlays."""
+    session.install("-e", ".")
+    session.run("vlmspec", "generate")
+
+
+@nox.session(python=PYTHON)
+def check(session: nox.Session) -> None:
+    """Fail when spec/openapi.yaml or generated/ is stale."""
+    session.install("-e", ".")
+    session.run("vlmspec", "check")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: generation speed, fault detection, server throughput (figures → README)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "bench/bench_generate.py")
+    session.run("python", "bench/bench_faults.py")
+    session.run("bash", "bench/install_tools.sh", external=True)
+    session.run("python", "bench/bench_server.py")
+
+
+@nox.session(python=PYTHON)
+def sdk_vlmrun(session: nox.Session) -> None:
+    """The official vlmrun SDK against `vlmspec serve`, in its own venv (it pins old openai/pydantic)."""
+    session.install("vlmrun")
+    session.install("--no-deps", "-e", ".")
+    session.install("pytest")
+    session.run("python", "-m", "pytest", "tests/sdk_vlmrun", "-p", "no:vlmspec_conformance")
