@@ -4,23 +4,51 @@ Layer 1 of vlmspec: imports nothing else of ours (see ARCHITECTURE.md).
 """
 
 from ._bundle import Bundle, build_bundle, dump_yaml, load_spec
+from ._client import render_client
+from ._diff import (
+    DIFF_FORMATS,
+    DIFF_RULES,
+    Change,
+    DiffFormat,
+    diff_documents,
+    load_for_diff,
+    render_changes,
+)
 from ._errors import SpecError
+from ._generate import header_line, render_package
+from ._ir import ApiIR, build_ir
 from ._loader import Document, load_document
+from ._models import render_models
 from ._overlay import Overlay, apply_overlay, load_overlay
+from ._server import render_server
 from ._validate import resolve_pointer, validate_document
 from ._writer import write_all_atomic, write_atomic
 
 __all__ = [
+    "DIFF_FORMATS",
+    "DIFF_RULES",
+    "ApiIR",
     "Bundle",
+    "Change",
+    "DiffFormat",
     "Document",
     "Overlay",
     "SpecError",
     "apply_overlay",
     "build_bundle",
+    "build_ir",
+    "diff_documents",
     "dump_yaml",
+    "header_line",
     "load_document",
+    "load_for_diff",
     "load_overlay",
     "load_spec",
+    "render_changes",
+    "render_client",
+    "render_models",
+    "render_package",
+    "render_server",
     "resolve_pointer",
     "validate_document",
     "write_all_atomic",

@@ -153,7 +153,7 @@ def _inline_branch_roots(module: ast.Module, components: frozenset[str]) -> None
 
 
 def _alias_literal_roots(module: ast.Module) -> None:
-    """`class E(RootModel[Literal[...]])` → `E: TypeAlias = Literal[...]`: fields hold plain values."""
+    """`class E(RootModel[Literal[...]])` → `E: TypeAlias = Literal[...]`, so fields hold values."""
     body: list[ast.stmt] = []
     changed = False
     for node in module.body:

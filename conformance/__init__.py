@@ -1,0 +1,32 @@
+"""The vlmspec conformance suite: targeted probes, Schemathesis phases and our own checks.
+
+Run it as `vlmspec conform [--base-url URL]` or `pytest --pyargs conformance --base-url URL`.
+"""
+
+from ._clauses import CLAUSES, Clause, ClauseResult, Failure
+from ._report import merge_reports, to_json, to_junit, to_markdown
+from ._runner import PROFILES, Options, Profile, RunResult, run
+from ._spec import Spec, load_spec
+from ._target import ConfigError, Target, embedded_server, target_from_base_url
+
+__all__ = [
+    "CLAUSES",
+    "PROFILES",
+    "Clause",
+    "ClauseResult",
+    "ConfigError",
+    "Failure",
+    "Options",
+    "Profile",
+    "RunResult",
+    "Spec",
+    "Target",
+    "embedded_server",
+    "load_spec",
+    "merge_reports",
+    "run",
+    "target_from_base_url",
+    "to_json",
+    "to_junit",
+    "to_markdown",
+]

@@ -1,10 +1,58 @@
-"""pytest plugin: `pytest --pyargs conformance --base-url URL` (options registered here)."""
+"""pytest plugin: `pytest --pyargs conformance --base-url URL` runs the suite, one test per clause.
+
+Options: --base-url (omit it to start the embedded reference server), --vlmspec-token (default
+$VLMRUN_API_KEY), --vlmspec-profile, --vlmspec-seed. The plugin autoloads in every pytest run but
+only adds options; tests exist only in the `conformance` package itself.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+
+__all__ = ["conformance_result"]
+
+
+def _add(group: Any, *names: str, **kwargs: Any) -> None:
+    # Another plugin (e.g. pytest-base-url) may own the name already: share it, don't crash.
+    with contextlib.suppress(ValueError):
+        group.addoption(*names, **kwargs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("vlmspec-conformance", "vlmspec conformance suite")
-    group.addoption("--base-url", default=None, help="Server to test (OpenAI SDK base_url).")
+    _add(group, "--base-url", default=None,
+         help="Server to test (OpenAI SDK base_url); default: the embedded reference server.")
+    _add(group, "--vlmspec-token", default=None, help="Bearer token (default $VLMRUN_API_KEY).")
+    _add(group, "--vlmspec-profile", default="smoke", choices=("smoke", "ci", "deep"),
+         help="Conformance profile (default smoke).")
+    _add(group, "--vlmspec-seed", default=0, type=int, help="Seed of generated cases.")
+
+
+@pytest.fixture(scope="session")
+def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The run's result, computed once per session (a ConfigError fails every clause test)."""
+    import conformance
+    from vlmspec import spec_for_testing
+
+    config = request.config
+    spec_path = spec_for_testing()
+    if not isinstance(spec_path, os.PathLike):
+        pytest.fail(f"no spec: {spec_path.one_line()}", pytrace=False)
+    spec = conformance.load_spec(spec_path)
+    options = conformance.Options(profile=config.getoption("--vlmspec-profile"),
+                                  seed=config.getoption("--vlmspec-seed"))
+    base_url = config.getoption("--base-url")
+    token = config.getoption("--vlmspec-token") or os.environ.get("VLMRUN_API_KEY")
+    try:
+        if base_url is None:
+            with conformance.embedded_server() as target:
+                yield conformance.run(spec, target, options)
+        else:
+            yield conformance.run(spec, conformance.target_from_base_url(base_url, token), options)
+    except conformance.ConfigError as exc:
+        pytest.fail(str(exc), pytrace=False)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = [
+    "ASGIApp",
     "Call",
     "FaultHandler",
     "FaultMiddleware",
@@ -132,8 +133,9 @@ def parse_sse(body: bytes) -> list[str]:
     """Split an event-stream body into the data of each event."""
     events: list[str] = []
     for block in body.decode("utf-8").replace("\r\n", "\n").split("\n\n"):
-        lines = [line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")]
+        lines = [line[5:] for line in block.split("\n") if line.startswith("data:")]
         if lines:
+            lines = [line.removeprefix(" ") for line in lines]
             events.append("\n".join(lines))
     return events
 

@@ -12,8 +12,8 @@ __all__ = [
     "Completion",
     "on_completion",
     "on_stream",
-    "stream_contents",
     "set_stream_content",
+    "stream_contents",
 ]
 
 Completion = dict[str, Any]

@@ -1,0 +1,18 @@
+"""`vlmspec diff`: classify every change between two OpenAPI 3.x documents as breaking or safe."""
+
+from ._load import load_for_diff
+from ._model import DIFF_RULES, Change, Rule, Severity
+from ._operations import diff_documents
+from ._render import DIFF_FORMATS, DiffFormat, render_changes
+
+__all__ = [
+    "DIFF_FORMATS",
+    "DIFF_RULES",
+    "Change",
+    "DiffFormat",
+    "Rule",
+    "Severity",
+    "diff_documents",
+    "load_for_diff",
+    "render_changes",
+]

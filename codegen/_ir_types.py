@@ -1,0 +1,106 @@
+"""JSON Schema → the Python type expression the generated code annotates and validates with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["TypeRef", "json_media_type", "py_type", "resolve"]
+
+_COMPONENT = "#/components/schemas/"
+_SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A type expression over model names, e.g. ``list[Pet] | None``.
+
+    ``model`` is set when the expression is one generated class with ``model_validate_json``;
+    otherwise the generated code validates through a ``pydantic.TypeAdapter``.
+    """
+
+    expr: str
+    names: tuple[str, ...]  # component names the expression uses (to import from models)
+    model: str | None
+
+
+_ANY = TypeRef("Any", (), None)
+
+
+def resolve(document: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
+    """Follow local `$ref`s (``#/...``) until a non-reference node; {} when unresolvable."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 32:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            return {}
+        target: Any = document
+        for token in ref[2:].split("/"):
+            token = token.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or token not in target:
+                return {}
+            target = target[token]
+        node, depth = target, depth + 1
+    return node if node is not None else {}
+
+
+def json_media_type(content: Mapping[str, Any]) -> str | None:
+    """The first JSON media type (``application/json``, ``application/*+json``) in ``content``."""
+    for media in content:
+        base = media.split(";")[0].strip().lower()
+        if base == "application/json" or (
+            base.startswith("application/") and base.endswith("+json")
+        ):
+            return media
+    return None
+
+
+def py_type(document: Mapping[str, Any], schema: Any, depth: int = 0) -> TypeRef:
+    """The Python type for ``schema``; a component reference becomes its model's name."""
+    if not isinstance(schema, dict) or depth > 8:
+        return _ANY
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref[len(_COMPONENT) :] if ref.startswith(_COMPONENT) else ""
+        target = resolve(document, schema)
+        if not name.isidentifier() or not isinstance(target, dict):
+            return py_type(document, target, depth + 1)
+        # Enum and const components are generated as Enum classes or Literal aliases.
+        is_model = "enum" not in target and "const" not in target
+        return TypeRef(name, (name,), name if is_model else None)
+    if "const" in schema:
+        return TypeRef(f"Literal[{schema['const']!r}]", (), None)
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        values = [v for v in schema["enum"] if isinstance(v, str | int | bool) or v is None]
+        if len(values) == len(schema["enum"]):
+            literal = TypeRef(f"Literal[{', '.join(repr(v) for v in values)}]", (), None)
+            return literal
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if isinstance(branches, list) and branches:
+        return _union([py_type(document, b, depth + 1) for b in branches])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return _union([py_type(document, {**schema, "type": k}, depth + 1) for k in kind])
+    if kind in _SCALARS:
+        return TypeRef(_SCALARS[kind], (), None)
+    if kind == "array":
+        item = py_type(document, schema.get("items") or {}, depth + 1)
+        return TypeRef(f"list[{item.expr}]", item.names, None)
+    if kind == "object" or "properties" in schema:
+        return TypeRef("dict[str, Any]", (), None)
+    return _ANY
+
+
+def _union(parts: list[TypeRef]) -> TypeRef:
+    if any(p.expr == "Any" for p in parts):
+        return _ANY
+    exprs: list[str] = []
+    for part in parts:
+        if part.expr not in exprs:
+            exprs.append(part.expr)
+    if "None" in exprs:  # `X | None` reads better than `None | X`
+        exprs = [e for e in exprs if e != "None"] + ["None"]
+    names = tuple(dict.fromkeys(n for p in parts for n in p.names))
+    if len(exprs) == 1:
+        return parts[0]
+    return TypeRef(" | ".join(exprs), names, None)

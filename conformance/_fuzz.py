@@ -1,0 +1,197 @@
+"""Schemathesis phases (examples, coverage, fuzzing; positive and negative) with our checks."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from schemathesis import Case, GenerationMode
+from schemathesis.core import NOT_SET
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.meta import REQUEST_SHAPE_PROBES, CoveragePhaseData
+from schemathesis.specs.openapi import checks as builtin
+
+from ._context import Context
+from ._http import Exchange
+from ._spec import CHAT_PATH, Spec
+from ._stream import parse_stream
+
+__all__ = ["FUZZ_KINDS", "generate_cases", "probe_fuzz"]
+
+FUZZ_KINDS = ("examples", "coverage", "positive", "negative")
+_LOCK = threading.Lock()
+_CACHE: dict[tuple[int, str, int, int], list[Case]] = {}
+
+
+@schemathesis.check
+def vlmspec_stream_chunks(ctx: Any, response: Any, case: Case) -> bool | None:
+    """Every `data` of an event stream is a ChatCompletionChunk and `[DONE]` ends it."""
+    media = (response.headers.get("content-type") or [""])[0]
+    if response.status_code >= 300 or not media.startswith("text/event-stream"):
+        return None
+    stream = parse_stream(response.content)
+    spec: Spec = case.operation.schema.vlmspec_spec  # type: ignore[attr-defined]
+    problems = list(stream.framing)
+    problems += [p for chunk in stream.chunks if chunk is not None
+                 for p in spec.validate("ChatCompletionChunk", chunk)][:3]
+    if problems:
+        raise AssertionError("; ".join(problems))
+    return True
+
+
+def _completion(response: Any) -> dict[str, Any] | None:
+    media = (response.headers.get("content-type") or [""])[0]
+    if response.status_code >= 300 or not media.startswith("application/json"):
+        return None
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@schemathesis.check
+def vlmspec_usage_sum(ctx: Any, response: Any, case: Case) -> bool | None:
+    """usage.total_tokens equals prompt_tokens + completion_tokens."""
+    usage = (_completion(response) or {}).get("usage")
+    if not isinstance(usage, dict):
+        return None
+    if usage.get("total_tokens") != usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0):
+        raise AssertionError(f"usage does not add up: {usage}")
+    return True
+
+
+@schemathesis.check
+def vlmspec_choice_count(ctx: Any, response: Any, case: Case) -> bool | None:
+    """A completion has exactly n choices with indexes 0..n-1."""
+    data = _completion(response)
+    if data is None or not isinstance(case.body, dict) or not isinstance(data.get("choices"), list):
+        return None
+    n = case.body.get("n") or 1
+    indexes = sorted(str(c.get("index")) for c in data["choices"] if isinstance(c, dict))
+    if indexes != sorted(str(i) for i in range(n)):
+        raise AssertionError(f"n={n} gave choice indexes {indexes[:10]}")
+    return True
+
+
+_CHECKS: tuple[tuple[str, Callable[..., Any]], ...] = (
+    ("response-schema", builtin.status_code_conformance),
+    ("response-schema", builtin.content_type_conformance),
+    ("response-schema", builtin.response_schema_conformance),
+    ("stream-framing", vlmspec_stream_chunks),
+    ("usage", vlmspec_usage_sum),
+    ("n-choices", vlmspec_choice_count),
+)
+
+
+def _schema(spec: Spec) -> Any:
+    config = schemathesis.Config.from_dict({"output": {"sanitization": {"enabled": False}}})
+    schema = schemathesis.openapi.from_dict(spec.document, config=config)
+    schema.vlmspec_spec = spec
+    return schema
+
+
+def _draw(strategies: list[Any], count: int, run_seed: int) -> list[Case]:
+    found: list[Case] = []
+    for strategy in strategies:
+        @settings(max_examples=count, database=None, deadline=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        @seed(run_seed)
+        @given(strategy)
+        def collect(case: Case) -> None:
+            found.append(case)
+
+        collect()
+    return found
+
+
+def generate_cases(spec: Spec, kind: str, count: int, run_seed: int) -> list[Case]:
+    """``count`` cases of one kind, the same for the same seed (cached per process)."""
+    key = (id(spec), kind, count, run_seed)
+    with _LOCK:
+        if key not in _CACHE:
+            schema = _schema(spec)
+            operation = schema[CHAT_PATH]["POST"]
+            if kind == "examples":
+                cases = _draw(schema.get_strategies_from_examples(operation), 1, run_seed)
+            elif kind == "coverage":
+                modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+                config = schema.config.generation_for(operation=operation)
+                pool = list(itertools.islice(schema.iter_coverage_cases(
+                    operation, generation_modes=modes, generation_config=config), count * 3))
+                step = max(1, len(pool) // max(count, 1))
+                cases = pool[run_seed % step::step][:count]
+            else:
+                mode = GenerationMode.POSITIVE if kind == "positive" else GenerationMode.NEGATIVE
+                cases = _draw([operation.as_strategy(generation_mode=mode)], count, run_seed)
+            _CACHE[key] = cases[:count] if kind != "examples" else cases
+        return _CACHE[key]
+
+
+def _sendable(case: Case) -> bool:
+    data = case.meta.phase.data if case.meta else None
+    if isinstance(data, CoveragePhaseData) and data.scenario in REQUEST_SHAPE_PROBES:
+        return False
+    if case.body is NOT_SET or case.media_type not in (None, "application/json"):
+        return False
+    try:
+        json.dumps(case.body, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def probe_fuzz(ctx: Context, kind: str, part: int, parts: int) -> None:
+    """Send slice ``part`` of ``parts`` of one generated kind and judge each response."""
+    count = {"examples": 0, "coverage": ctx.settings.coverage_cases}.get(
+        kind, ctx.settings.fuzz_cases)
+    cases = generate_cases(ctx.spec, kind, count, ctx.settings.seed)
+    for case in cases[part::parts]:
+        if not _sendable(case):
+            continue
+        body = case.body
+        if isinstance(body, dict) and not ctx.spec.validate("AgentChatCompletionsRequest", body):
+            # Positive bodies stay valid with a small reply budget; the check needs no more.
+            body = ctx.pin(dict(body))
+            if isinstance(body.get("n"), int | float):
+                body["n"] = min(int(body["n"]), 2)
+            case.body = body
+        valid = not ctx.spec.validate("AgentChatCompletionsRequest", body)
+        exchange = ctx.chat(body)
+        if valid:
+            ctx.served("validation-accepts", exchange)
+        elif exchange.status in (401, 429) or exchange.error and exchange.status is None:
+            ctx.judge("validation-rejects", [exchange.error] if exchange.error else [], exchange)
+        else:
+            problems = [] if exchange.status == 422 else [
+                f"a body invalid per the schema got HTTP {exchange.status}, expected 422"]
+            ctx.judge("validation-rejects", problems, exchange)
+        if exchange.status is not None and not exchange.error:
+            _run_checks(ctx, case, exchange)
+
+
+def _run_checks(ctx: Context, case: Case, exchange: Exchange) -> None:
+    request = requests.Request(exchange.method, exchange.url, data=exchange.raw_body or
+                               json.dumps(case.body).encode(),
+                               headers={"content-type": "application/json"}).prepare()
+    assert exchange.status is not None
+    response = schemathesis.Response(
+        status_code=exchange.status,
+        headers={k: [v] for k, v in exchange.response_headers.items()},
+        content=exchange.content, request=request, elapsed=exchange.elapsed, verify=True)
+    for clause, check in _CHECKS:
+        try:
+            case.validate_response(response, checks=[check])
+        except FailureGroup as group:
+            messages = [f"{f.title}: {' '.join(f.message.split())[:300]}" for f in group.exceptions]
+            ctx.judge(clause, messages, exchange)
+        except AssertionError as exc:
+            ctx.judge(clause, [" ".join(str(exc).split())[:300]], exchange)
+        else:
+            ctx.judge(clause, [], exchange)

@@ -1,0 +1,195 @@
+"""Targeted probes: health, choices, usage, streaming and response_format."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._context import Context
+from ._http import Exchange
+from ._spec import schema_errors
+
+__all__ = [
+    "probe_health",
+    "probe_n",
+    "probe_response_format",
+    "probe_stream",
+    "probe_stream_equivalence",
+    "user_body",
+]
+
+_FORMAT_TOKENS = 256
+
+
+def user_body(ctx: Context, text: str = "Say hello.", **extra: Any) -> dict[str, Any]:
+    """A small valid request: one user message and a pinned max_tokens."""
+    body: dict[str, Any] = {"messages": [{"role": "user", "content": text}]}
+    body.update(extra)
+    return ctx.pin(body)
+
+
+def probe_health(ctx: Context) -> None:
+    exchange = ctx.get(ctx.target.health_url)
+    if exchange.error:
+        ctx.judge("health", [exchange.error], exchange)
+        return
+    problems = []
+    if exchange.status != 200:
+        problems.append(f"HTTP {exchange.status} (expected 200)")
+    elif exchange.content_type != "application/json":
+        problems.append(f"content type {exchange.content_type!r} (expected application/json)")
+    else:
+        problems += ctx.spec.validate("HealthStatus", exchange.json())
+    ctx.judge("health", problems, exchange)
+
+
+def _choices(ctx: Context, clause: str, exchange: Exchange) -> list[Any] | None:
+    """The choices of a served JSON completion, or None (judged a failure when not served)."""
+    if not ctx.served(clause, exchange) or exchange.content_type != "application/json":
+        return None
+    body = exchange.json()
+    choices = body.get("choices") if isinstance(body, dict) else None
+    return choices if isinstance(choices, list) else None
+
+
+def _judge_indexes(ctx: Context, n: int, indexes: list[Any], exchange: Exchange) -> None:
+    expected = list(range(n))
+    problems = []
+    if sorted(indexes, key=str) != expected:
+        problems.append(f"n={n} gave choice indexes {indexes[:10]} (expected {expected[:10]})")
+    ctx.judge("n-choices", problems, exchange)
+
+
+def _judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
+    if not isinstance(usage, dict):
+        ctx.judge("usage", [f"usage is {type(usage).__name__}, not an object"], exchange)
+        return
+    prompt, completion, total = (usage.get(k) for k in
+                                 ("prompt_tokens", "completion_tokens", "total_tokens"))
+    if not all(isinstance(v, int) for v in (prompt, completion, total)):
+        ctx.judge("usage", [f"usage counts are not integers: {usage}"], exchange)
+        return
+    assert isinstance(prompt, int) and isinstance(completion, int)
+    problems = [] if total == prompt + completion else [
+        f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}"]
+    ctx.judge("usage", problems, exchange)
+
+
+def probe_n(ctx: Context) -> None:
+    """n omitted → one choice; n=3 → three; n=2 streamed → indexes 0 and 1; usage sums."""
+    for n in (None, 3):
+        body = user_body(ctx, "Name a fruit.") if n is None else user_body(ctx, "Name a fruit.", n=n)
+        exchange = ctx.chat(body)
+        choices = _choices(ctx, "n-choices", exchange)
+        if choices is None:
+            continue
+        _judge_indexes(ctx, n or 1, [c.get("index") for c in choices if isinstance(c, dict)],
+                       exchange)
+        data = exchange.json()
+        _judge_usage(ctx, data.get("usage") if isinstance(data, dict) else None, exchange)
+    exchange = ctx.chat(user_body(ctx, "Name a colour.", n=2, stream=True))
+    if ctx.served("n-choices", exchange) and exchange.content_type == "text/event-stream":
+        stream = ctx.stream_of(exchange)
+        _judge_indexes(ctx, 2, list(stream.reassembled()), exchange)
+        for chunk in stream.chunks:
+            if isinstance(chunk, dict) and chunk.get("usage") is not None:
+                _judge_usage(ctx, chunk["usage"], exchange)
+
+
+def _judge_stream(ctx: Context, exchange: Exchange) -> None:
+    if exchange.error and exchange.status is None:
+        ctx.judge("stream-framing", [exchange.error], exchange)
+        return
+    if exchange.status not in (200, 201):
+        ctx.served("stream-framing", exchange)
+        return
+    if exchange.content_type != "text/event-stream":
+        ctx.judge("stream-framing", [f"stream: true answered with content type "
+                                     f"{exchange.content_type!r}, not text/event-stream"],
+                  exchange)
+        return
+    stream = ctx.stream_of(exchange)
+    problems = ([exchange.error] if exchange.error else []) + stream.framing
+    problems += [f"chunk {i} is not a ChatCompletionChunk: {e[0]}"
+                 for i, chunk in enumerate(stream.chunks)
+                 if chunk is not None and (e := ctx.spec.validate("ChatCompletionChunk", chunk))][:2]
+    ctx.judge("stream-framing", problems, exchange)
+    if stream.chunks:
+        ctx.judge("stream-consistency", stream.consistency(), exchange)
+
+
+def probe_stream(ctx: Context) -> None:
+    """The streaming example, a system+user stream and a two-choice stream."""
+    bodies = [ctx.spec.examples.get("streaming") or user_body(ctx, "Count to three.", stream=True),
+              {**user_body(ctx, "Spell 'abc'.", stream=True),
+               "messages": [{"role": "system", "content": "Be brief."},
+                            {"role": "user", "content": "Spell 'abc'."}]},
+              user_body(ctx, "Two words.", stream=True, n=2)]
+    for body in bodies:
+        ctx.pin(body)
+        _judge_stream(ctx, ctx.chat(body))
+
+
+def probe_stream_equivalence(ctx: Context) -> None:
+    """A deterministic target streams exactly what it answers without streaming."""
+    if not ctx.settings.deterministic:
+        ctx.ledger.note("stream-equivalence", "target not declared deterministic "
+                        "(--deterministic); not judged")
+        return
+    body = user_body(ctx, "Describe the sea in five words.", temperature=0)
+    whole = ctx.chat(body)
+    choices = _choices(ctx, "stream-equivalence", whole)
+    streamed = ctx.chat({**body, "stream": True})
+    if choices is None or not ctx.served("stream-equivalence", streamed):
+        return
+    parts = ctx.stream_of(streamed).reassembled()
+    problems = []
+    for choice in choices:
+        if not isinstance(choice, dict):
+            continue
+        index, message = choice.get("index"), choice.get("message") or {}
+        got = parts.get(index) if isinstance(index, int) else None
+        want = {"content": message.get("content") or "", "finish_reason": choice.get("finish_reason")}
+        if got != want:
+            problems.append(f"choice {index}: stream gave {got!r}, non-stream gave {want!r}")
+    ctx.judge("stream-equivalence", problems, streamed)
+
+
+def probe_response_format(ctx: Context) -> None:
+    """Each response_format shape of the spec: content must parse and validate."""
+    examples = ctx.spec.examples
+    for name in ("json_object", "json_schema_flat", "json_schema_strict"):
+        body = examples.get(name)
+        if body is None:
+            continue
+        ctx.pin(body, _FORMAT_TOKENS)
+        fmt = body["response_format"]
+        schema = fmt.get("schema") or fmt.get("json_schema") or {"type": "object"}
+        for streamed in (False, True):
+            exchange = ctx.chat({**body, "stream": True} if streamed else body)
+            if not ctx.served("response-format", exchange):
+                continue
+            if streamed:
+                outcome = ctx.stream_of(exchange).reassembled()
+                finished = [(v["content"], v["finish_reason"]) for _, v in sorted(outcome.items())]
+            else:
+                data = exchange.json() if exchange.content_type == "application/json" else None
+                choices = data.get("choices") if isinstance(data, dict) else None
+                finished = [((c.get("message") or {}).get("content"), c.get("finish_reason"))
+                            for c in choices or [] if isinstance(c, dict)]
+            for content, reason in finished:
+                if reason != "stop":
+                    ctx.ledger.note("response-format", "replies cut by finish_reason "
+                                    f"{reason!r} are not judged")
+                    continue
+                ctx.judge("response-format", _format_problems(name, content, schema), exchange)
+
+
+def _format_problems(name: str, content: Any, schema: dict[str, Any]) -> list[str]:
+    if not isinstance(content, str):
+        return [f"{name}: content is {type(content).__name__}, not a JSON string"]
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return [f"{name}: content is not JSON: {content[:80]!r}"]
+    return [f"{name}: {problem}" for problem in schema_errors(schema, value)]

@@ -1,0 +1,97 @@
+"""The bundled spec as the suite reads it: schemas to validate against, examples, statuses."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+__all__ = ["CHAT_PATH", "HEALTH_PATH", "Spec", "load_spec", "schema_errors"]
+
+CHAT_PATH = "/v1/openai/chat/completions"
+HEALTH_PATH = "/v1/health"
+_URN = "urn:vlmspec:bundle"
+
+
+@dataclass(frozen=True, eq=False)
+class Spec:
+    """One loaded bundle."""
+
+    path: Path
+    document: dict[str, Any]
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        operation: dict[str, Any] = self.document["paths"][CHAT_PATH]["post"]
+        return operation
+
+    @property
+    def examples(self) -> dict[str, dict[str, Any]]:
+        """The request examples by name (deep copies, safe to mutate)."""
+        media = self.chat["requestBody"]["content"]["application/json"]
+        found = media.get("examples", {})
+        return {name: copy.deepcopy(item["value"]) for name, item in found.items()}
+
+    @property
+    def max_body_bytes(self) -> int | None:
+        value = self.chat["requestBody"].get("x-max-body-bytes")
+        return value if isinstance(value, int) else None
+
+    def documented(self, status: int) -> dict[str, Any] | None:
+        """The response object documented for ``status`` on chat completions, or None."""
+        responses: dict[str, Any] = self.chat["responses"]
+        found = responses.get(str(status)) or responses.get(f"{status // 100}XX")
+        return found or responses.get("default")
+
+    def validate(self, component: str, instance: Any) -> list[str]:
+        """Problems of ``instance`` against ``#/components/schemas/<component>`` (empty: valid)."""
+        return _errors(_validator(self, component), instance)
+
+
+@functools.cache
+def _registry(spec: Spec) -> Registry:  # type: ignore[type-arg]
+    resource = Resource.from_contents(spec.document, default_specification=DRAFT202012)
+    return Registry().with_resource(_URN, resource)
+
+
+@functools.cache
+def _validator(spec: Spec, component: str) -> jsonschema.Draft202012Validator:
+    schema = {"$ref": f"{_URN}#/components/schemas/{component}"}
+    return jsonschema.Draft202012Validator(schema, registry=_registry(spec))
+
+
+def schema_errors(schema: Any, instance: Any) -> list[str]:
+    """Problems of ``instance`` against a user-supplied JSON Schema (a bad schema is one)."""
+    try:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        cls.check_schema(schema)
+        return _errors(cls(schema), instance)
+    except jsonschema.SchemaError as exc:
+        return [f"the supplied schema is invalid: {exc.message}"]
+
+
+def _errors(validator: Any, instance: Any) -> list[str]:
+    found = []
+    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))[:3]:
+        where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+        message = error.message if len(error.message) < 200 else error.message[:197] + "..."
+        found.append(f"at {where}: {message}")
+    return found
+
+
+def load_spec(path: Path) -> Spec:
+    """Load the bundle at ``path``; raise ValueError with a one-line reason."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(f"cannot read the spec {path}: {' '.join(str(exc).split())}") from None
+    if not isinstance(document, dict) or CHAT_PATH not in document.get("paths", {}):
+        raise ValueError(f"the spec {path} does not document POST {CHAT_PATH}")
+    return Spec(path=path, document=document)

@@ -1,0 +1,1 @@
+"""Tests of vlmspec (a package, so that `python -m tests.servers` runs the test servers)."""

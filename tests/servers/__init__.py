@@ -1,0 +1,24 @@
+"""Deliberately faulty and hostile servers that the conformance suite must catch."""
+
+from ._asgi import FaultMiddleware, Request, Response
+from ._process import ROOT, TOKEN, RunResult, run_measured, running_server
+from .faults import FAULTS, Fault, build_app, passthrough
+from .hostile import HOSTILE, Hostile, serve_hostile
+
+__all__ = [
+    "FAULTS",
+    "HOSTILE",
+    "ROOT",
+    "TOKEN",
+    "Fault",
+    "FaultMiddleware",
+    "Hostile",
+    "Request",
+    "Response",
+    "RunResult",
+    "build_app",
+    "passthrough",
+    "run_measured",
+    "running_server",
+    "serve_hostile",
+]

@@ -1,0 +1,123 @@
+"""Start test servers and `vlmspec conform` as subprocesses, and measure the latter."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+__all__ = ["ROOT", "TOKEN", "RunResult", "run_measured", "running_server"]
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "vlmspec-test-key"
+_READY = "listening on http://"
+
+
+@contextlib.contextmanager
+def running_server(args: Sequence[str], startup_timeout: float = 30) -> Iterator[str]:
+    """Run ``python -m tests.servers ARGS`` (with the test token); yield its root URL."""
+    command = [sys.executable, "-m", "tests.servers", *args, "--api-key", TOKEN]
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            yield _wait_ready(process, errors, startup_timeout)
+        finally:
+            _stop(process)
+
+
+def _wait_ready(process: subprocess.Popen[str], errors: IO[bytes], timeout: float) -> str:
+    assert process.stdout is not None
+    found: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if _READY in line and not found:
+                found.append(line.strip().split(_READY, 1)[1])
+        # keep draining so the server never blocks on a full pipe
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not found:
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop(process)
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"test server {process.args!r} did not start:\n{tail}")
+        time.sleep(0.02)
+    return f"http://{found[0]}"
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How one command ended."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_rss_mb: float
+    timed_out: bool
+
+
+def run_measured(command: Sequence[str], timeout: float) -> RunResult:
+    """Run ``command``; its exit code, output, wall time and peak RSS (killed after ``timeout``)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            list(command), cwd=ROOT, stdout=out, stderr=err, start_new_session=True
+        )
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            # wait4, not Popen.wait: its rusage is this child's own peak memory
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        seconds = time.monotonic() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # leftovers of the run, if any
+        out.seek(0)
+        err.seek(0)
+        return RunResult(
+            exit_code=process.returncode,
+            stdout=out.read().decode(errors="replace"),
+            stderr=err.read().decode(errors="replace"),
+            seconds=seconds,
+            peak_rss_mb=usage.ru_maxrss / 1024,
+            timed_out=timed_out.is_set(),
+        )

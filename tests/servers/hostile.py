@@ -1,0 +1,204 @@
+"""Hostile servers: raw sockets that hang, babble, cut, never end, flood or drip."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+__all__ = ["HOSTILE", "Hostile", "serve_hostile"]
+
+Writer = asyncio.StreamWriter
+_GB = 1 << 30
+_HEALTH = b'{"status":"ok"}'
+
+
+@dataclass(frozen=True)
+class _Req:
+    method: str
+    path: str
+    body: bytes
+
+    @property
+    def is_health(self) -> bool:
+        return self.method == "GET" and self.path.rstrip("/").endswith("/health")
+
+    @property
+    def wants_stream(self) -> bool:
+        try:
+            return json.loads(self.body).get("stream") is True
+        except (ValueError, AttributeError):
+            return False
+
+
+def _head(status: str, content_type: str, length: int | None = None) -> bytes:
+    lines = [f"HTTP/1.1 {status}", f"content-type: {content_type}"]
+    lines.append("transfer-encoding: chunked" if length is None else f"content-length: {length}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def _chunked(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def _chunk_event(number: int) -> bytes:
+    chunk = {
+        "id": "chatcmpl-hostile",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "hostile",
+        "choices": [{"index": 0, "delta": {"content": f"{number} "}, "finish_reason": None}],
+    }
+    if number == 0:
+        chunk["choices"][0]["delta"]["role"] = "assistant"  # type: ignore[index]
+    return f"data: {json.dumps(chunk)}\n\n".encode()
+
+
+_COMPLETION = json.dumps(
+    {
+        "id": "chatcmpl-hostile",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "hostile",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+).encode()
+
+
+async def _forever() -> None:
+    await asyncio.Event().wait()
+
+
+async def _hang(req: _Req, writer: Writer) -> bool:
+    await _forever()
+    return False
+
+
+async def _garbage(req: _Req, writer: Writer) -> bool:
+    writer.write(os.urandom(4096))
+    await writer.drain()
+    return False
+
+
+async def _cut_stream(req: _Req, writer: Writer) -> bool:
+    writer.write(_head("201 Created", "text/event-stream"))
+    writer.write(_chunked(_chunk_event(0)))
+    writer.write(_chunked(_chunk_event(1)[:40]))  # half an event, then the connection drops
+    await writer.drain()
+    return False
+
+
+async def _stream_forever(req: _Req, writer: Writer) -> bool:
+    if req.wants_stream:
+        writer.write(_head("201 Created", "text/event-stream"))
+        number = 0
+        while True:
+            writer.write(_chunked(_chunk_event(number)))
+            await writer.drain()
+            number += 1
+            await asyncio.sleep(0.01)
+    writer.write(_head("201 Created", "application/json"))
+    writer.write(_chunked(b'{"id": "chatcmpl-hostile", "choices": ['))
+    while True:
+        writer.write(_chunked(b" " * 1024))  # JSON whitespace: the value never ends
+        await writer.drain()
+        await asyncio.sleep(0.01)
+
+
+async def _huge_body(req: _Req, writer: Writer) -> bool:
+    media = "text/event-stream" if req.wants_stream else "application/json"
+    writer.write(_head("201 Created", media, length=_GB))
+    prefix = b'data: {"id": "' if req.wants_stream else b'{"id": "'
+    writer.write(prefix)
+    block = b"a" * (1 << 20)
+    for _ in range(_GB // len(block)):
+        writer.write(block)
+        await writer.drain()
+    return False
+
+
+async def _drip(req: _Req, writer: Writer) -> bool:
+    answer = _head("201 Created", "application/json", length=len(_COMPLETION)) + _COMPLETION
+    for byte in answer:
+        writer.write(bytes([byte]))
+        await writer.drain()
+        await asyncio.sleep(0.5)
+    return True
+
+
+Behaviour = Callable[[_Req, Writer], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """One hostile behaviour; ``health_ok``: GET /v1/health still answers correctly."""
+
+    name: str
+    description: str
+    behaviour: Behaviour
+    health_ok: bool = True
+
+
+HOSTILE: dict[str, Hostile] = {
+    h.name: h
+    for h in (
+        Hostile("hang", "accepts connections and never answers anything", _hang, health_ok=False),
+        Hostile("hang-chat", "health answers; chat completions never do", _hang),
+        Hostile("garbage", "answers every request with random bytes", _garbage, health_ok=False),
+        Hostile("garbage-chat", "health answers; chat completions get random bytes", _garbage),
+        Hostile("cut-stream", "a stream cut in the middle of an event", _cut_stream),
+        Hostile("stream-forever", "chat bodies and streams that never end", _stream_forever),
+        Hostile("huge-body", "a 1 GiB chat body, advertised and sent", _huge_body),
+        Hostile("drip", "a correct completion, one byte every 0.5 s", _drip),
+    )
+}
+
+
+async def _read_request(reader: asyncio.StreamReader) -> _Req | None:
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    method, path, *_ = [*lines[0].split(" "), "", ""]
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length" and value.strip().isdigit():
+            length = int(value.strip())
+    body = await reader.readexactly(length) if length else b""
+    return _Req(method, path.split("?")[0], body)
+
+
+async def _serve_connection(hostile: Hostile, reader: asyncio.StreamReader, writer: Writer) -> None:
+    try:
+        while (req := await _read_request(reader)) is not None:
+            if req.is_health and hostile.health_ok:
+                writer.write(_head("200 OK", "application/json", len(_HEALTH)) + _HEALTH)
+                await writer.drain()
+                continue
+            if not await hostile.behaviour(req, writer):
+                break
+    except (ConnectionError, asyncio.IncompleteReadError):
+        pass  # the client gave up: exactly what a hostile server hopes for
+    finally:
+        writer.close()
+
+
+async def serve_hostile(name: str, host: str, port: int, ready: Callable[[int], None]) -> None:
+    """Serve hostile behaviour ``name`` until cancelled; ``ready`` gets the bound port."""
+    hostile = HOSTILE[name]
+
+    async def handle(reader: asyncio.StreamReader, writer: Writer) -> None:
+        await _serve_connection(hostile, reader, writer)
+
+    server = await asyncio.start_server(handle, host, port)
+    ready(server.sockets[0].getsockname()[1])
+    async with server:
+        await server.serve_forever()

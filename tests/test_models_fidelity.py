@@ -1,0 +1,178 @@
+"""Differential test: the generated models accept exactly what the bundle's JSON Schema accepts.
+
+Valid instances come from the schema (Schemathesis's JSON Schema generator: the one conformance
+uses; hypothesis-jsonschema 0.23 does not run on this Hypothesis); invalid ones are mutations
+aimed at known traps. The oracle is `jsonschema` (Draft 2020-12, components resolvable by $ref);
+each instance goes through `model_validate` and `model_validate_json`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+import pydantic
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.generation.jsonschema.builder import build
+from schemathesis.generation.jsonschema.context import Alphabet
+
+import generated.models as models
+from codegen import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT: dict[str, Any] = load_spec(ROOT / "spec" / "openapi.yaml")  # type: ignore[assignment]
+COMPONENTS = DOCUMENT["components"]
+SCHEMAS: dict[str, Any] = COMPONENTS["schemas"]
+PROPERTY_NAMES = sorted(
+    {name for schema in SCHEMAS.values() for name in schema.get("properties", {})} | {"schema_"}
+)
+# Values that trip lax validators: numeric strings, bools for numbers, null, 1.0 for integers,
+# bounds of `n`, empty containers, strings outside every enum, the Python name of an alias.
+TRAPS: list[Any] = [
+    "0.5", "1", "true", "", "not-an-enum-value", True, False, None, 0, 1, -1, 128, 129,
+    1.0, 0.5, -2.5, 10**20, [], [None], [1], {}, {"schema_": {}}, {"schema": {}},
+]  # fmt: skip
+MAIN = ["AgentChatCompletionsRequest", "ChatCompletion", "ChatCompletionChunk", "HTTPValidationError"]
+MUTATIONS_PER_DRAW = 6
+
+
+def schema_for(name: str) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": f"#/components/schemas/{name}",
+        "components": COMPONENTS,
+    }
+
+
+def valid_instances(name: str) -> st.SearchStrategy[Any]:
+    return build(schema_for(name), draft=jsonschema_rs.Draft202012, formats={}, alphabet=Alphabet())
+
+
+def _locations(value: Any, parent: Any = None, key: Any = None) -> list[tuple[Any, Any]]:
+    """(container, key) of every value inside ``value``, (None, None) for the root."""
+    found = [(parent, key)]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found += _locations(v, value, k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += _locations(v, value, i)
+    return found
+
+
+def _get(root: Any, parent: Any, key: Any) -> Any:
+    return root if parent is None else parent[key]
+
+
+def mutate(root: Any, data: st.DataObject) -> Any:
+    """One mutation at one place: replace, delete, add, 1 → 1.0 / true, rename an alias, ..."""
+    root = copy.deepcopy(root)
+    parent, key = data.draw(st.sampled_from(_locations(root)))
+    value = _get(root, parent, key)
+    kinds = ["replace", "stringify", "set_property", "delete"]
+    if isinstance(value, int) and not isinstance(value, bool):
+        kinds += ["int_to_float", "int_to_bool", "int_to_float"]
+    if isinstance(value, dict) and "schema" in value:
+        kinds.append("rename_schema")
+    if isinstance(value, list) and value:
+        kinds.append("empty_list")
+    kind = data.draw(st.sampled_from(kinds))
+    if kind == "replace":
+        new: Any = data.draw(st.sampled_from(TRAPS))
+    elif kind == "stringify":
+        new = json.dumps(value)
+    elif kind == "int_to_float":
+        new = float(value)
+    elif kind == "int_to_bool":
+        new = bool(value)
+    elif kind == "empty_list":
+        new = []
+    elif kind == "rename_schema":
+        new = {("schema_" if k == "schema" else k): v for k, v in value.items()}
+    else:
+        target = value if isinstance(value, dict) else parent if isinstance(parent, dict) else None
+        if target is None:
+            return data.draw(st.sampled_from(TRAPS))
+        if kind == "delete" and target:
+            del target[data.draw(st.sampled_from(sorted(target)))]
+        else:
+            name = data.draw(st.sampled_from(PROPERTY_NAMES))
+            target[name] = data.draw(st.sampled_from(TRAPS))
+        return root
+    if parent is None:
+        return new
+    parent[key] = new
+    return root
+
+
+def model_verdicts(target: Any, instance: Any) -> tuple[bool, bool]:
+    """(accepted by validate_python, accepted by validate_json)."""
+    is_model = isinstance(target, type) and issubclass(target, pydantic.BaseModel)
+    adapter = None if is_model else pydantic.TypeAdapter(target)
+    verdicts = []
+    for mode in ("python", "json"):
+        try:
+            if is_model and mode == "python":
+                target.model_validate(instance)
+            elif is_model:
+                target.model_validate_json(json.dumps(instance))
+            elif mode == "python":
+                adapter.validate_python(instance)  # type: ignore[union-attr]
+            else:
+                adapter.validate_json(json.dumps(instance))  # type: ignore[union-attr]
+            verdicts.append(True)
+        except pydantic.ValidationError:
+            verdicts.append(False)
+    return verdicts[0], verdicts[1]
+
+
+def check_agreement(name: str, instance: Any, counts: dict[bool, int]) -> None:
+    expected = jsonschema.Draft202012Validator(schema_for(name)).is_valid(instance)
+    by_python, by_json = model_verdicts(getattr(models, name), instance)
+    counts[expected] = counts.get(expected, 0) + 1
+    shown = json.dumps(instance)[:2000]
+    assert by_python == expected, f"{name}.model_validate says {by_python}, JSON Schema {expected}: {shown}"
+    assert by_json == expected, f"{name}.model_validate_json says {by_json}, JSON Schema {expected}: {shown}"
+
+
+def run_differential(name: str, draws: int) -> dict[bool, int]:
+    """``draws`` schema-valid instances, each checked with ``MUTATIONS_PER_DRAW`` mutants."""
+    counts: dict[bool, int] = {}
+
+    @settings(
+        max_examples=draws,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(instance=valid_instances(name), data=st.data())
+    def differential(instance: Any, data: st.DataObject) -> None:
+        check_agreement(name, instance, counts)
+        for _ in range(MUTATIONS_PER_DRAW):
+            check_agreement(name, mutate(instance, data), counts)
+
+    differential()
+    return counts
+
+
+@pytest.mark.parametrize("name", MAIN)
+def test_main_models_agree_with_json_schema(name: str) -> None:
+    counts = run_differential(name, draws=300)
+    total = sum(counts.values())
+    assert total >= 2000
+    # Both sides must be exercised, or agreement proves little.
+    assert counts.get(True, 0) >= total // 10, counts
+    assert counts.get(False, 0) >= total // 10, counts
+
+
+@pytest.mark.parametrize("name", sorted(set(SCHEMAS) - set(MAIN)))
+def test_every_component_agrees_with_json_schema(name: str) -> None:
+    counts = run_differential(name, draws=25)
+    assert sum(counts.values()) >= 25 * (MUTATIONS_PER_DRAW + 1)

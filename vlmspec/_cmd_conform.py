@@ -1,0 +1,139 @@
+"""`vlmspec conform`: judge a server against the bundled spec."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from codegen import SpecError
+
+from ._exit import EXIT_FAIL, EXIT_OK, fail
+from ._project import spec_for_testing
+
+if TYPE_CHECKING:
+    from conformance import RunResult, Target
+
+__all__ = ["conform"]
+
+_EPILOG = """\b
+Examples:
+  vlmspec conform                              # embedded reference server
+  vlmspec conform --base-url http://127.0.0.1:8000/v1 --token "$VLMRUN_API_KEY"
+  vlmspec conform --base-url https://api.vlm.run/v1/openai --profile ci --junit junit.xml
+\b
+Exit codes: 0 conformant; 1 not conformant (a clause failed); 2 usage, configuration
+or unreachable server. Reports (report.json, report.md) go to --report-dir; the
+Markdown report is also appended to $GITHUB_STEP_SUMMARY when it is set.
+"""
+
+
+def _shard(value: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value)
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        fail(f"--shard {value!r} must be K/N with 1 <= K <= N (e.g. 2/4)")
+    return int(match[1]), int(match[2])
+
+
+@click.command(epilog=_EPILOG)
+@click.option("--base-url", metavar="URL",
+              help="The server's OpenAI-SDK base URL, e.g. https://api.vlm.run/v1/openai. "
+              "Default: start the reference server on a free loopback port.")
+@click.option("--token", metavar="T", envvar="VLMRUN_API_KEY", show_envvar=True,
+              help="Bearer token (never printed; reports show $VLMRUN_API_KEY).")
+@click.option("--profile", type=click.Choice(["smoke", "ci", "deep"]), default="smoke",
+              show_default=True, help="How much to test.")
+@click.option("--max-requests", type=click.IntRange(min=1), metavar="N",
+              help="Hard cap on requests (default per profile: 300 / 3000 / 30000).")
+@click.option("--rate-limit", type=click.FloatRange(min=0, min_open=True), metavar="R",
+              help="At most R requests per second.")
+@click.option("--model", metavar="NAME", help="Send `model: NAME` in every generated request.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of generated cases; failures name it for replay.")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Concurrent requests.")
+@click.option("--shard", metavar="K/N", default="1/1", show_default=True,
+              help="Run the K-th of N deterministic slices (merge the JSON reports).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds allowed per request, streams included.")
+@click.option("--clause", "clauses", multiple=True, metavar="ID",
+              help="Only these clauses (repeatable).")
+@click.option("--deterministic/--no-deterministic", default=None,
+              help="Whether the target's replies are deterministic (compare streams with "
+              "non-stream replies). Default: on for the embedded server, off otherwise.")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write report.json and report.md here.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="Write a JUnit XML report.")
+def conform(
+    base_url: str | None, token: str | None, profile: str, max_requests: int | None,
+    rate_limit: float | None, model: str | None, seed: int, workers: int, shard: str,
+    timeout: float, clauses: tuple[str, ...], deterministic: bool | None,
+    report_dir: Path | None, junit: Path | None,
+) -> None:
+    """Test a server against the spec, clause by clause (targeted probes, Schemathesis
+    examples/coverage/fuzzing with positive and negative data, and our own checks)."""
+    import conformance
+    from conformance._console import print_summary, progress
+
+    known = [clause.id for clause in conformance.CLAUSES]
+    unknown = [c for c in clauses if c not in known]
+    if unknown:
+        fail(f"unknown --clause {', '.join(unknown)}; known: {', '.join(known)}")
+    spec_path = spec_for_testing()
+    if isinstance(spec_path, SpecError):
+        fail(spec_path)
+    try:
+        spec = conformance.load_spec(spec_path)
+    except ValueError as exc:
+        fail(str(exc))
+    options = conformance.Options(
+        profile=profile, seed=seed, max_requests=max_requests, rate_limit=rate_limit,
+        workers=workers, shard=_shard(shard), timeout=timeout, deterministic=deterministic,
+        clauses=clauses, model=model,
+    )
+    try:
+        with _target(base_url, token) as target, progress() as on_event:
+            result = conformance.run(spec, target, options, on_event=on_event)
+    except conformance.ConfigError as exc:
+        fail(str(exc))
+    print_summary(result)
+    _write_reports(result, report_dir, junit)
+    raise SystemExit(EXIT_OK if result.conformant else EXIT_FAIL)
+
+
+@contextlib.contextmanager
+def _target(base_url: str | None, token: str | None) -> Iterator[Target]:
+    import conformance
+
+    if base_url is None:
+        with conformance.embedded_server() as target:
+            yield target
+    else:
+        yield conformance.target_from_base_url(base_url, token)
+
+
+def _write_reports(result: RunResult, report_dir: Path | None, junit: Path | None) -> None:
+    import conformance
+    from conformance._report import write_atomic
+
+    markdown = conformance.to_markdown(result)
+    try:
+        if report_dir is not None:
+            write_atomic(report_dir / "report.json", conformance.to_json(result))
+            write_atomic(report_dir / "report.md", markdown)
+        if junit is not None:
+            write_atomic(junit, conformance.to_junit(result))
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(markdown)
+    except OSError as exc:
+        print(f"vlmspec: error: cannot write a report: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
