@@ -201,3 +201,61 @@ def render(
             [[s.where, s.func, f"{s.self_pct:.1f}", f"{s.total_pct:.1f}"] for s in ours],
         )
     return "\n".join(out)
+
+
+def slower_at_10(ours: TargetResults, others: Sequence[TargetResults]) -> bool:
+    """Whether any other target served more requests/s at 10 connections."""
+    mine = next((r.rps for r in ours.runs if r.connections == 10), math.nan)
+    theirs = [r.rps for t in others for r in t.runs if r.connections == 10]
+    return bool(theirs) and mine < max(theirs)
+
+
+def verdicts(
+    ours: TargetResults, targets: Sequence[TargetResults], rss: RssResults
+) -> list[tuple[str, str]]:
+    """Each goal of the issue with pass/**FAIL** (or the figure, for memory)."""
+    out: list[tuple[str, str]] = []
+    mine = next((r.rps for r in ours.runs if r.connections == 10), None)
+    prism = next(
+        (r.rps for t in targets if t is not ours for r in t.runs if r.connections == 10), None
+    )
+    if mine is not None and prism is not None:
+        ok = mine >= prism
+        out.append(
+            (
+                "req/s at c=10 >= Prism's",
+                f"{'pass' if ok else '**FAIL**'}: {mine:,.0f} vs {prism:,.0f}"
+                f" ({mine / prism:.2f}x)",
+            )
+        )
+    if ours.sample:
+        out.append(
+            (
+                "returns a valid ChatCompletion",
+                "pass" if ours.sample.valid else f"**FAIL**: {ours.sample.note}",
+            )
+        )
+    if ours.stream:
+        out.append(
+            (
+                "streams valid chunks ending in [DONE]",
+                f"**FAIL**: {ours.stream.failure}" if ours.stream.failure else "pass",
+            )
+        )
+    if ours.soak:
+        bad = ours.soak.non_2xx + ours.soak.socket_errors
+        out.append(
+            (
+                f"no errors with 50 clients for {ours.soak.duration_s:.0f} s",
+                "pass" if bad == 0 else f"**FAIL**: {bad} errors",
+            )
+        )
+    if len(rss.points) == 3:
+        growth = rss.points[2][2] - rss.points[1][2]
+        out.append(
+            (
+                f"RSS growth from {rss.points[1][1]:,} to {rss.points[2][1]:,} requests",
+                f"{growth:+.1f} MiB (total {rss.points[2][2] - rss.points[0][2]:+.1f} MiB)",
+            )
+        )
+    return out

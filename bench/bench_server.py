@@ -6,9 +6,9 @@ Run `bash bench/install_tools.sh && python bench/bench_server.py`; writes bench/
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
-import math
 import os
 import platform
 import shlex
@@ -23,7 +23,7 @@ import yaml
 from _server_checks import SpecSchemas, check_completion, time_streams
 from _server_procs import BenchError, Server, free_port, running
 from _server_profile import HotSpot, finish, hot_spots, our_hot_spots, record
-from _server_report import RssResults, TargetResults, render
+from _server_report import RssResults, TargetResults, render, slower_at_10, verdicts
 from _server_wrk import WrkLoad, run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,7 @@ SPEC = ROOT / "spec" / "openapi.yaml"
 TOKEN = "bench-key"
 SESSIONS = 32
 SESSION_EVERY = 4
+PRISM_VERSION = "5.14.2"
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -112,32 +113,36 @@ def _server_argv(args: argparse.Namespace, port: int, out_dir: Path) -> list[str
 
 
 def _measure(
-    server: Server,
-    res: TargetResults,
+    servers: list[tuple[Server, TargetResults]],
     args: argparse.Namespace,
     load: WrkLoad,
     schemas: SpecSchemas,
     stream_body: str,
     out_dir: Path,
 ) -> None:
-    """Sample check, wrk at each concurrency, then the streaming timings."""
-    res.sample = check_completion(server.base_url, load.plain_body, TOKEN, schemas)
-    script = out_dir / f"{res.name.split()[0]}.lua"
+    """Sample checks, wrk at each concurrency (targets alternating), then streaming timings."""
+    for server, res in servers:
+        res.sample = check_completion(server.base_url, load.plain_body, TOKEN, schemas)
+    # Alternating targets per level spreads any background load on the box over both.
     for c in args.levels:
-        res.runs.append(
-            run_wrk(
+        for server, res in servers:
+            script = out_dir / f"{res.name.split()[0]}.lua"
+            run = run_wrk(
                 server.base_url, load, connections=c, duration_s=args.duration, script_path=script
             )
+            res.runs.append(run)
+            _log(f"{res.name} c={c}: {run.rps:,.0f} req/s")
+    for server, res in servers:
+        res.stream = time_streams(
+            server.base_url,
+            stream_body,
+            TOKEN,
+            schemas,
+            count=args.stream_count,
+            budget_s=max(10.0, args.duration * 3),
         )
-        _log(f"{res.name} c={c}: {res.runs[-1].rps:,.0f} req/s")
-    res.stream = time_streams(
-        server.base_url,
-        stream_body,
-        TOKEN,
-        schemas,
-        count=args.stream_count,
-        budget_s=max(10.0, args.duration * 3),
-    )
+        if res.stream.failure and res is not servers[0][1]:
+            res.stream_note = f"cannot stream: {res.stream.failure}"
 
 
 def _profile(
@@ -199,7 +204,8 @@ def _env() -> list[str]:
     return [
         f"date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"machine: {os.cpu_count()} CPUs, {platform.platform()},"
-        f" Python {platform.python_version()}",
+        f" Python {platform.python_version()}, load average at start"
+        f" {' / '.join(f'{x:.2f}' for x in os.getloadavg())}",
         f"load generator: {(wrk.stdout or wrk.stderr).splitlines()[0].strip()}, -t min(2, c),"
         " loopback only",
     ]
@@ -222,101 +228,40 @@ def main(argv: list[str] | None = None) -> int:
         "server: `vlmspec serve` (one uvicorn worker), store: "
         + ("a fresh SQLite file (--db)" if args.db else "in memory (the default)"),
     ]
-    targets: list[TargetResults] = []
-    if not args.skip_prism:
-        prism = TargetResults("Prism 5.14.2 mock")
-        port = free_port()
-        with running("prism", _prism_argv(port), port, out_dir / "prism.log") as server:
-            _measure(server, prism, args, plain, schemas, stream_body, out_dir)
-        if prism.stream and prism.stream.failure:
-            prism.stream_note = f"Prism cannot stream: {prism.stream.failure}"
-        targets.append(prism)
-
     ours = TargetResults("vlmspec serve")
-    port = free_port()
+    targets = [ours]
     profile = None
-    with running(
-        "vlmspec serve", _server_argv(args, port, out_dir), port, out_dir / "server.log"
-    ) as server:
-        _measure(server, ours, args, plain, schemas, stream_body, out_dir)
+    port = free_port()
+    argv = _server_argv(args, port, out_dir)
+    with running("vlmspec serve", argv, port, out_dir / "server.log") as server:
+        with contextlib.ExitStack() as stack:
+            servers = [(server, ours)]
+            if not args.skip_prism:
+                port = free_port()
+                log = out_dir / "prism.log"
+                prism = stack.enter_context(running("prism", _prism_argv(port), port, log))
+                targets.append(TargetResults(f"Prism {PRISM_VERSION} mock"))
+                servers.append((prism, targets[-1]))
+            _measure(servers, args, plain, schemas, stream_body, out_dir)
+        # Prism is stopped here: the soak and the profile have the CPUs to themselves.
+        soak_lua = out_dir / "soak.lua"
         ours.soak = run_wrk(
-            server.base_url,
-            plain,
-            connections=50,
-            duration_s=args.soak,
-            script_path=out_dir / "soak.lua",
+            server.base_url, plain, connections=50, duration_s=args.soak, script_path=soak_lua
         )
         _log(f"soak: {ours.soak.requests:,} requests, {ours.soak.non_2xx} non-2xx")
-        slower = _slower_at_10(ours, targets)
+        slower = slower_at_10(ours, targets[1:])
         if args.profile == "always" or (args.profile == "auto" and slower):
             note = "Slower than Prism at c=10." if slower else "Profiled on request."
             profile = _profile(server, plain, args, out_dir, note)
-    targets.insert(0, ours)
     rss = _rss(args, mix, out_dir)
 
-    verdicts = _verdicts(ours, targets, rss)
-    report = render(env, targets, rss, verdicts, profile)
+    goals = verdicts(ours, targets, rss)
+    report = render(env, targets, rss, goals, profile)
     args.out.write_text(report + "\n")
     print(report)
     _log(f"wrote {args.out}")
-    failed = any(v.startswith("**FAIL") for _, v in verdicts)
+    failed = any(v.startswith("**FAIL") for _, v in goals)
     return 1 if failed else 0
-
-
-def _slower_at_10(ours: TargetResults, others: list[TargetResults]) -> bool:
-    mine = next((r.rps for r in ours.runs if r.connections == 10), math.nan)
-    theirs = [r.rps for t in others for r in t.runs if r.connections == 10]
-    return bool(theirs) and mine < max(theirs)
-
-
-def _verdicts(
-    ours: TargetResults, targets: list[TargetResults], rss: RssResults
-) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    mine = next((r.rps for r in ours.runs if r.connections == 10), None)
-    prism = next(
-        (r.rps for t in targets if t is not ours for r in t.runs if r.connections == 10), None
-    )
-    if mine is not None and prism is not None:
-        ok = mine >= prism
-        out.append(
-            (
-                "req/s at c=10 >= Prism's",
-                f"{'pass' if ok else '**FAIL**'}: {mine:,.0f} vs {prism:,.0f}"
-                f" ({mine / prism:.2f}x)",
-            )
-        )
-    if ours.sample:
-        out.append(
-            (
-                "returns a valid ChatCompletion",
-                "pass" if ours.sample.valid else f"**FAIL**: {ours.sample.note}",
-            )
-        )
-    if ours.stream:
-        out.append(
-            (
-                "streams valid chunks ending in [DONE]",
-                f"**FAIL**: {ours.stream.failure}" if ours.stream.failure else "pass",
-            )
-        )
-    if ours.soak:
-        bad = ours.soak.non_2xx + ours.soak.socket_errors
-        out.append(
-            (
-                f"no errors with 50 clients for {ours.soak.duration_s:.0f} s",
-                "pass" if bad == 0 else f"**FAIL**: {bad} errors",
-            )
-        )
-    if len(rss.points) == 3:
-        growth = rss.points[2][2] - rss.points[1][2]
-        out.append(
-            (
-                f"RSS growth from {rss.points[1][1]:,} to {rss.points[2][1]:,} requests",
-                f"{growth:+.1f} MiB (total {rss.points[2][2] - rss.points[0][2]:+.1f} MiB)",
-            )
-        )
-    return out
 
 
 if __name__ == "__main__":

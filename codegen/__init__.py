@@ -20,6 +20,7 @@ from ._ir import ApiIR, build_ir
 from ._loader import Document, load_document
 from ._models import render_models
 from ._overlay import Overlay, apply_overlay, load_overlay
+from ._project import Project, find_project, installed_bundle, spec_for_testing
 from ._server import render_server
 from ._validate import resolve_pointer, validate_document
 from ._writer import write_all_atomic, write_atomic
@@ -33,13 +34,16 @@ __all__ = [
     "DiffFormat",
     "Document",
     "Overlay",
+    "Project",
     "SpecError",
     "apply_overlay",
     "build_bundle",
     "build_ir",
     "diff_documents",
     "dump_yaml",
+    "find_project",
     "header_line",
+    "installed_bundle",
     "load_document",
     "load_for_diff",
     "load_overlay",
@@ -50,6 +54,7 @@ __all__ = [
     "render_package",
     "render_server",
     "resolve_pointer",
+    "spec_for_testing",
     "validate_document",
     "write_all_atomic",
     "write_atomic",

@@ -8,10 +8,8 @@ ruff-formatted; deterministic for a given ``ir``.
 
 from __future__ import annotations
 
-import re
-
 from ._ir import ApiIR, Operation, TypeRef
-from ._server import Names, environment, isort_key, param_type
+from ._server import Names, environment, isort_key, param_type, typing_used
 
 __all__ = ["render_client"]
 
@@ -97,9 +95,7 @@ def render_client(ir: ApiIR, *, models_module: str = ".models") -> str:
         "exports": sorted(exports, key=isort_key),
     }
     draft = template.render(**context, **extra, typing_imports=candidates)
-    code = draft.split("from typing import", 1)[1].split("\n", 1)[1]
-    used = [name for name in candidates if re.search(rf"\b{name}\b", code)]
-    return template.render(**context, **extra, typing_imports=used)
+    return template.render(**context, **extra, typing_imports=typing_used(draft, candidates))
 
 
 def _error_classes(ir: ApiIR, names: Names) -> list[tuple[int, str, str]]:

@@ -9,8 +9,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ._client import render_client
 from ._errors import SpecError
+from ._ir import build_ir
 from ._models import render_models
+from ._server import render_server
 
 __all__ = ["header_line", "render_package"]
 
@@ -32,17 +35,17 @@ def render_package(
     """Every generated file under ``out``, keyed by path; nothing is written here.
 
     ``source`` is the bundle's path as shown in headers, ``sha256`` the digest of its text, and
-    ``package`` the import name of ``out`` (used by the server and client imports).
+    ``package`` the import name of ``out``.
     """
     header = header_line(source, sha256)
     models = render_models(document, source)
     if isinstance(models, SpecError):
         return models
     texts = {
-        "__init__.py": f'{header}\n"""Generated from {source} by `vlmspec generate`."""\n',
+        "__init__.py": f'{header}\n"""`{package}`: models, server and client for {source}."""\n',
         "models.py": f"{header}\n{models}",
     }
-    others = _render_server_and_client(document, source, package)
+    others = _render_server_and_client(document, source)
     if isinstance(others, SpecError):
         return others
     for name, text in others.items():
@@ -54,23 +57,14 @@ def render_package(
 
 
 def _render_server_and_client(
-    document: Mapping[str, Any], source: str, package: str
+    document: Mapping[str, Any], source: str
 ) -> dict[str, str] | SpecError:
-    import importlib.util
-
-    if importlib.util.find_spec("codegen._client") is None:  # TEMP until the generators land
-        return {}
-    from ._client import render_client
-    from ._ir import build_ir
-    from ._server import render_server
-
-    ir = build_ir(dict(document))
-    if isinstance(ir, SpecError):
-        return ir
-    return {
-        "server.py": render_server(ir, dict(document)),
-        "client.py": render_client(ir, dict(document)),
-    }
+    try:
+        ir = build_ir(document)
+        return {"server.py": render_server(ir), "client.py": render_client(ir)}
+    except Exception as exc:  # a document shape the generators do not handle; report, not crash
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        return SpecError("cannot generate server and client", detail, source, "#/paths")
 
 
 def _ruff(texts: Mapping[str, str]) -> dict[str, str] | SpecError:

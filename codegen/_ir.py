@@ -7,44 +7,26 @@ Operations the generators cannot serve (e.g. multipart bodies, binary responses)
 
 from __future__ import annotations
 
-import keyword
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._ir_types import TypeRef, json_media_type, py_type, resolve
+from ._ir_types import Param, TypeRef, identifier, json_media_type, params, py_type, resolve
 
-__all__ = ["ApiIR", "Body", "Operation", "Param", "Response", "Skipped", "Stream", "TypeRef"]
-__all__ += ["build_ir"]
+__all__ = [
+    "ApiIR",
+    "Body",
+    "Operation",
+    "Param",
+    "Response",
+    "Skipped",
+    "Stream",
+    "TypeRef",
+    "build_ir",
+]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SSE = "text/event-stream"
-# Field constraints a parameter schema may carry, as pydantic.Field keywords.
-_CONSTRAINTS = {
-    "maxLength": "max_length",
-    "minLength": "min_length",
-    "pattern": "pattern",
-    "minimum": "ge",
-    "maximum": "le",
-    "exclusiveMinimum": "gt",
-    "exclusiveMaximum": "lt",
-    "maxItems": "max_length",
-    "minItems": "min_length",
-}
-
-
-@dataclass(frozen=True)
-class Param:
-    """A path, query, header or cookie parameter."""
-
-    name: str  # wire name
-    location: str  # path | query | header | cookie
-    py_name: str
-    required: bool
-    type: TypeRef
-    constraints: tuple[tuple[str, str], ...]  # (pydantic.Field keyword, Python literal)
-    is_array: bool
 
 
 @dataclass(frozen=True)
@@ -149,7 +131,7 @@ def _operation(
     default_security: Any,
 ) -> Operation | Skipped:
     verb = method.upper()
-    params = _params(document, [*item.get("parameters", []), *raw.get("parameters", [])])
+    found_params = params(document, [*item.get("parameters", []), *raw.get("parameters", [])])
     body: Body | None = None
     if "requestBody" in raw:
         request_body = resolve(document, raw["requestBody"])
@@ -210,7 +192,7 @@ def _operation(
         method=verb,
         path=path,
         summary=" ".join(str(raw.get("summary") or "").split()),
-        params=params,
+        params=found_params,
         body=body,
         responses=tuple(responses),
         json_status=json_status,
@@ -251,43 +233,14 @@ def _stream_parts(document: Mapping[str, Any], schema: Any) -> tuple[TypeRef, st
     return chunk or TypeRef("Any", (), None), terminator
 
 
-def _params(document: Mapping[str, Any], raw: list[Any]) -> tuple[Param, ...]:
-    by_key: dict[tuple[str, str], Param] = {}
-    taken = {"self", "body", "context"}
-    for value in raw:
-        spec = resolve(document, value)
-        name, location = str(spec.get("name", "")), str(spec.get("in", ""))
-        if not name or location not in {"path", "query", "header", "cookie"}:
-            continue
-        schema = resolve(document, spec.get("schema") or {})
-        kind = py_type(document, spec.get("schema") or {})
-        is_array = schema.get("type") == "array" or "list[" in kind.expr.split("|")[0]
-        constraints = tuple(
-            (keyword_, repr(schema[key]))
-            for key, keyword_ in _CONSTRAINTS.items()
-            if key in schema and isinstance(schema[key], int | float | str)
-        )
-        required = bool(spec.get("required", False)) or location == "path"
-        param = Param(name, location, "", required, kind, constraints, is_array)
-        by_key[(location, name.lower() if location == "header" else name)] = param
-    params: list[Param] = []
-    for param in by_key.values():
-        py_name = _identifier(param.name)
-        while py_name in taken:
-            py_name += "_"
-        taken.add(py_name)
-        params.append(Param(**{**param.__dict__, "py_name": py_name}))
-    return tuple(params)
-
-
 def _name_operations(found: list[tuple[dict[str, Any], Operation]]) -> list[Operation]:
     """Method names: snake_case(summary) where that is short and unique, else of operationId."""
-    from_summary = [_identifier(op.summary) if _short(op.summary) else "" for _, op in found]
+    from_summary = [identifier(op.summary) if _short(op.summary) else "" for _, op in found]
     counts = {name: from_summary.count(name) for name in from_summary}
     names: list[str] = []
     for (_, op), name in zip(found, from_summary, strict=True):
         if not name or counts[name] > 1:
-            name = _identifier(op.operation_id)
+            name = identifier(op.operation_id)
         while name in names or f"{name}_stream" in names or name in _RESERVED:
             name += "_"
         names.append(name)
@@ -304,14 +257,6 @@ def _short(summary: str) -> bool:
 _MAX_NAME_WORDS = 4
 # Client attributes an operation method must not shadow.
 _RESERVED = frozenset({"close", "aclose", "base_url"})
-
-
-def _identifier(text: str) -> str:
-    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
-    name = re.sub(r"[^0-9a-zA-Z]+", "_", words).strip("_").lower() or "op"
-    if name[0].isdigit():
-        name = f"op_{name}"
-    return f"{name}_" if keyword.iskeyword(name) else name
 
 
 def _bearer_schemes(document: Mapping[str, Any]) -> frozenset[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import keyword
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["TypeRef", "json_media_type", "py_type", "resolve"]
+__all__ = ["Param", "TypeRef", "identifier", "json_media_type", "params", "py_type", "resolve"]
 
 _COMPONENT = "#/components/schemas/"
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
@@ -26,6 +28,33 @@ class TypeRef:
 
 
 _ANY = TypeRef("Any", (), None)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A path, query, header or cookie parameter."""
+
+    name: str  # wire name
+    location: str  # path | query | header | cookie
+    py_name: str
+    required: bool
+    type: TypeRef
+    constraints: tuple[tuple[str, str], ...]  # (pydantic.Field keyword, Python literal)
+    is_array: bool
+
+
+# Field constraints a parameter schema may carry, as pydantic.Field keywords.
+_CONSTRAINTS = {
+    "maxLength": "max_length",
+    "minLength": "min_length",
+    "pattern": "pattern",
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "maxItems": "max_length",
+    "minItems": "min_length",
+}
 
 
 def resolve(document: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
@@ -104,3 +133,42 @@ def _union(parts: list[TypeRef]) -> TypeRef:
     if len(exprs) == 1:
         return parts[0]
     return TypeRef(" | ".join(exprs), names, None)
+
+
+def params(document: Mapping[str, Any], raw: list[Any]) -> tuple[Param, ...]:
+    """Path-item and operation parameters (the latter win), with unique Python names."""
+    by_key: dict[tuple[str, str], Param] = {}
+    taken = {"self", "body", "context"}
+    for value in raw:
+        spec = resolve(document, value)
+        name, location = str(spec.get("name", "")), str(spec.get("in", ""))
+        if not name or location not in {"path", "query", "header", "cookie"}:
+            continue
+        schema = resolve(document, spec.get("schema") or {})
+        kind = py_type(document, spec.get("schema") or {})
+        is_array = schema.get("type") == "array" or "list[" in kind.expr.split("|")[0]
+        constraints = tuple(
+            (keyword_, repr(schema[key]))
+            for key, keyword_ in _CONSTRAINTS.items()
+            if key in schema and isinstance(schema[key], int | float | str)
+        )
+        required = bool(spec.get("required", False)) or location == "path"
+        param = Param(name, location, "", required, kind, constraints, is_array)
+        by_key[(location, name.lower() if location == "header" else name)] = param
+    params: list[Param] = []
+    for param in by_key.values():
+        py_name = identifier(param.name)
+        while py_name in taken:
+            py_name += "_"
+        taken.add(py_name)
+        params.append(Param(**{**param.__dict__, "py_name": py_name}))
+    return tuple(params)
+
+
+def identifier(text: str) -> str:
+    """snake_case Python identifier for ``text`` (a summary, an operationId, a wire name)."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    name = re.sub(r"[^0-9a-zA-Z]+", "_", words).strip("_").lower() or "op"
+    if name[0].isdigit():
+        name = f"op_{name}"
+    return f"{name}_" if keyword.iskeyword(name) else name

@@ -14,7 +14,10 @@ __all__ = ["Document", "load_document"]
 Document = dict[str, Any]
 
 
-class _PlainLoader(yaml.SafeLoader):
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~6x faster
+
+
+class _PlainLoader(_Base):  # type: ignore[valid-type,misc]
     """SafeLoader minus YAML 1.1 timestamps, so `2026-05-19` stays the string JSON Schema sees."""
 
 
@@ -33,7 +36,8 @@ def _reject_duplicate_keys(loader: _PlainLoader, node: yaml.MappingNode) -> dict
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
         seen.add(key)
-    return loader.construct_mapping(node)
+    mapping: dict[Any, Any] = loader.construct_mapping(node)
+    return mapping
 
 
 _PlainLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _reject_duplicate_keys)

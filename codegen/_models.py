@@ -2,9 +2,10 @@
 
 datamodel-code-generator (called in-process) writes the models; its options close most gaps
 between pydantic and JSON Schema (strict scalars, no `None` the schema does not allow, the
-MISSING sentinel for absent optional fields, `extra="allow"`). `_refine` closes the rest on the
-syntax tree: JSON Schema's `integer` admits `1.0`, and union branches with constraints must not
-become RootModel classes of their own.
+MISSING sentinel for absent optional fields, `extra="forbid"` for `additionalProperties: false`).
+`_refine` closes the rest on the syntax tree: other objects admit extra keys (`extra="allow"`),
+JSON Schema's `integer` admits `1.0`, and union branches with constraints must not become
+RootModel classes of their own.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ _OPTIONS: dict[str, Any] = {
     "strict_types": ["str", "bytes", "int", "float", "bool"],  # no "0.5" → 0.5, no true → 1
     "strict_nullable": True,  # `| None` only where the schema admits null
     "use_missing_sentinel": True,  # an absent optional field stays absent, never null
-    "extra_fields": "allow",  # additionalProperties defaults to true
     "enum_field_as_literal": "all",
     "use_standard_collections": True,
     "use_union_operator": True,
@@ -79,13 +79,14 @@ def _refine(code: str, components: frozenset[str]) -> str:
     module = ast.parse(code)
     _inline_branch_roots(module, components)
     _alias_literal_roots(module)
+    _allow_extra(module)
     uses_int = _rename(module, {"StrictInt": "JsonInt"})
     if uses_int:
         _add_imports(module, "typing", {"TypeAlias"})
         _add_imports(module, "pydantic", {"BeforeValidator", "Strict"})
         _insert_after_imports(module, ast.parse(_PRELUDE).body)
     _drop_import(module, "pydantic", "StrictInt")
-    return ast.unparse(module) + "\n"
+    return ast.unparse(ast.fix_missing_locations(module)) + "\n"
 
 
 def _root_of(node: ast.stmt) -> tuple[str, ast.expr] | None:
@@ -174,6 +175,31 @@ def _alias_literal_roots(module: ast.Module) -> None:
     module.body = body
     if changed:
         _add_imports(module, "typing", {"TypeAlias"})
+
+
+def _allow_extra(module: ast.Module) -> None:
+    """`extra="allow"` where the schema says nothing: `additionalProperties` defaults to true."""
+    allow = ast.keyword(arg="extra", value=ast.Constant("allow"))
+    for node in module.body:
+        if not isinstance(node, ast.ClassDef) or "BaseModel" not in map(_name, node.bases):
+            continue
+        config = next((s for s in node.body if _assigns(s, "model_config")), None)
+        if config is None:
+            start = 1 if node.body and isinstance(node.body[0], ast.Expr) else 0  # docstring
+            call = ast.Call(func=ast.Name(id="ConfigDict", ctx=ast.Load()), args=[], keywords=[])
+            assign = ast.Assign(targets=[ast.Name(id="model_config", ctx=ast.Store())], value=call)
+            node.body.insert(start, assign)
+            config = assign
+        value = config.value if isinstance(config, ast.Assign | ast.AnnAssign) else None
+        if isinstance(value, ast.Call) and not any(k.arg == "extra" for k in value.keywords):
+            value.keywords.insert(0, copy.deepcopy(allow))
+    _add_imports(module, "pydantic", {"ConfigDict"})
+
+
+def _assigns(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, ast.Assign):
+        return any(_name(t) == name for t in node.targets)
+    return isinstance(node, ast.AnnAssign) and _name(node.target) == name
 
 
 class _Substitute(ast.NodeTransformer):

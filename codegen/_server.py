@@ -8,6 +8,7 @@ ruff-formatted; deterministic for a given ``ir``.
 
 from __future__ import annotations
 
+import ast
 import re
 import textwrap
 from collections.abc import Iterable
@@ -158,16 +159,21 @@ def render_server(ir: ApiIR, *, models_module: str = ".models") -> str:
         "validation_item": validation_item,
         "validation_dump": validation_dump,
         "exports": sorted([ir.service_name, *_EXPORTS], key=isort_key),
+        "routes": sorted(ir.operations, key=_route_order),
     }
     candidates = ["Annotated", "Any", "Literal", "Protocol", "TypeVar"]
     template.render(**context, imports=[], aliased=[], adapters=[], typing_imports=candidates)
     adapters = sorted(((v, k) for k, v in names.adapters.items()), key=lambda a: int(a[0][9:]))
     extra = {**names.imports(), "adapters": adapters}
     draft = template.render(**context, **extra, typing_imports=candidates)
-    return template.render(**context, **extra, typing_imports=_typing_used(draft, candidates))
+    return template.render(**context, **extra, typing_imports=typing_used(draft, candidates))
 
 
-def _typing_used(source: str, candidates: Iterable[str]) -> list[str]:
-    """The names of ``candidates`` that ``source`` uses below its `from typing import` line."""
-    code = source.split("from typing import", 1)[1].split("\n", 1)[1]
-    return [name for name in candidates if re.search(rf"\b{name}\b", code)]
+def _route_order(op: Operation) -> list[bool]:
+    return [segment.startswith("{") for segment in op.path.split("/")]
+
+
+def typing_used(source: str, candidates: Iterable[str]) -> list[str]:
+    """The names of ``candidates`` that ``source`` (valid Python) uses as names."""
+    used = {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
+    return [name for name in candidates if name in used]

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from openapi_spec_validator import validate
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-
 from ._errors import SpecError
 from ._loader import Document
 
@@ -48,14 +45,18 @@ def validate_document(document: Document, path: str) -> SpecError | None:
     """None when ``document`` is a valid OpenAPI 3.x description; else the first problem."""
     version = document.get("openapi")
     if not isinstance(version, str) or not version.startswith("3."):
-        found = "no `openapi` field" if version is None else f"openapi: {version!r}"
-        return SpecError("not an OpenAPI 3.x document", found, path, "#/openapi")
+        seen = "no `openapi` field" if version is None else f"openapi: {version!r}"
+        return SpecError("not an OpenAPI 3.x document", seen, path, "#/openapi")
     for where, ref in _refs(document):
         if not ref.startswith("#"):
             return SpecError("external $ref is not supported", ref, path, where)
         found, _ = resolve_pointer(document, ref)
         if not found:
             return SpecError("unresolvable $ref", ref, path, where)
+    # Imported here: it costs ~0.5 s, and most importers of codegen never validate.
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
     try:
         validate(document)
     except OpenAPIValidationError as exc:

@@ -18,7 +18,7 @@ class Clause:
 
 
 CLAUSES = (
-    Clause("health", "GET /v1/health answers 200 {\"status\": \"ok\"}"),
+    Clause("health", 'GET /v1/health answers 200 {"status": "ok"}'),
     Clause("response-schema", "Every response: documented status, content type and schema"),
     Clause("stream-framing", "SSE framing, chunk schema, terminated by data: [DONE]"),
     Clause("stream-consistency", "One id across chunks, role first, one finish_reason per choice"),

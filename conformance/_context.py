@@ -76,15 +76,16 @@ class Context:
         raw: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Exchange:
-        """POST a chat completion; ``auth`` True: the run's token, False: anonymous, str: that token."""
+        """POST a chat completion; ``auth``: True the run's token, False none, str that token."""
         sent = dict(headers or {})
         token = self.target.token if auth is True else auth or None
         if token:
             sent["authorization"] = f"Bearer {token}"
         else:
             sent.setdefault("x-browser-id", f"vlmspec-{self.uuid()}")
-        exchange = self.transport.send("POST", self.target.chat_url, json_body=body,
-                                       raw_body=raw, headers=sent)
+        exchange = self.transport.send(
+            "POST", self.target.chat_url, json_body=body, raw_body=raw, headers=sent
+        )
         self._count(exchange)
         if exchange.error is None or exchange.status is not None:
             self.judge("response-schema", response_problems(self.spec, exchange), exchange)
@@ -124,8 +125,9 @@ class Context:
             self.ledger.note(clause, "some requests met the documented 429 limit (not judged)")
             return False
         detail = exchange.content[:200].decode("utf-8", "replace")
-        return self.judge(clause, [f"valid request not served: HTTP {exchange.status} {detail}"],
-                          exchange)
+        return self.judge(
+            clause, [f"valid request not served: HTTP {exchange.status} {detail}"], exchange
+        )
 
     def stream_of(self, exchange: Exchange) -> Stream:
         return parse_stream(exchange.content)
@@ -143,8 +145,10 @@ def response_problems(spec: Spec, exchange: Exchange) -> list[str]:
         return []
     media = exchange.content_type
     if media not in content:
-        return [f"HTTP {exchange.status} with content type {media or '(none)'!r}; "
-                f"documented: {', '.join(content)}"]
+        return [
+            f"HTTP {exchange.status} with content type {media or '(none)'!r}; "
+            f"documented: {', '.join(content)}"
+        ]
     component = _component(content[media].get("schema", {}))
     if media == "text/event-stream":
         problems = [exchange.error] if exchange.error else []
@@ -167,4 +171,3 @@ def response_problems(spec: Spec, exchange: Exchange) -> list[str]:
 def _component(schema: dict[str, Any]) -> str:
     ref = schema.get("$ref", "")
     return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else ""
-

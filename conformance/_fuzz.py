@@ -11,7 +11,8 @@ from typing import Any
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from schemathesis import Case, GenerationMode
+from schemathesis import Case as _Case
+from schemathesis import GenerationMode
 from schemathesis.core import NOT_SET
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.meta import REQUEST_SHAPE_PROBES, CoveragePhaseData
@@ -23,6 +24,8 @@ from ._spec import CHAT_PATH, Spec
 from ._stream import parse_stream
 
 __all__ = ["FUZZ_KINDS", "generate_cases", "probe_fuzz"]
+
+Case = _Case[Any]
 
 FUZZ_KINDS = ("examples", "coverage", "positive", "negative")
 _LOCK = threading.Lock()
@@ -36,10 +39,14 @@ def vlmspec_stream_chunks(ctx: Any, response: Any, case: Case) -> bool | None:
     if response.status_code >= 300 or not media.startswith("text/event-stream"):
         return None
     stream = parse_stream(response.content)
-    spec: Spec = case.operation.schema.vlmspec_spec  # type: ignore[attr-defined]
+    spec: Spec = case.operation.schema.vlmspec_spec
     problems = list(stream.framing)
-    problems += [p for chunk in stream.chunks if chunk is not None
-                 for p in spec.validate("ChatCompletionChunk", chunk)][:3]
+    problems += [
+        p
+        for chunk in stream.chunks
+        if chunk is not None
+        for p in spec.validate("ChatCompletionChunk", chunk)
+    ][:3]
     if problems:
         raise AssertionError("; ".join(problems))
     return True
@@ -62,7 +69,9 @@ def vlmspec_usage_sum(ctx: Any, response: Any, case: Case) -> bool | None:
     usage = (_completion(response) or {}).get("usage")
     if not isinstance(usage, dict):
         return None
-    if usage.get("total_tokens") != usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0):
+    if usage.get("total_tokens") != usage.get("prompt_tokens", 0) + usage.get(
+        "completion_tokens", 0
+    ):
         raise AssertionError(f"usage does not add up: {usage}")
     return True
 
@@ -74,8 +83,10 @@ def vlmspec_choice_count(ctx: Any, response: Any, case: Case) -> bool | None:
     if data is None or not isinstance(case.body, dict) or not isinstance(data.get("choices"), list):
         return None
     n = case.body.get("n") or 1
+    if not isinstance(n, int | float):
+        return None
     indexes = sorted(str(c.get("index")) for c in data["choices"] if isinstance(c, dict))
-    if indexes != sorted(str(i) for i in range(n)):
+    if indexes != sorted(str(i) for i in range(int(n))):
         raise AssertionError(f"n={n} gave choice indexes {indexes[:10]}")
     return True
 
@@ -93,15 +104,21 @@ _CHECKS: tuple[tuple[str, Callable[..., Any]], ...] = (
 def _schema(spec: Spec) -> Any:
     config = schemathesis.Config.from_dict({"output": {"sanitization": {"enabled": False}}})
     schema = schemathesis.openapi.from_dict(spec.document, config=config)
-    schema.vlmspec_spec = spec
+    schema.vlmspec_spec = spec  # type: ignore[attr-defined]
     return schema
 
 
 def _draw(strategies: list[Any], count: int, run_seed: int) -> list[Case]:
     found: list[Case] = []
     for strategy in strategies:
-        @settings(max_examples=count, database=None, deadline=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=count,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @seed(run_seed)
         @given(strategy)
         def collect(case: Case) -> None:
@@ -123,10 +140,16 @@ def generate_cases(spec: Spec, kind: str, count: int, run_seed: int) -> list[Cas
             elif kind == "coverage":
                 modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
                 config = schema.config.generation_for(operation=operation)
-                pool = list(itertools.islice(schema.iter_coverage_cases(
-                    operation, generation_modes=modes, generation_config=config), count * 3))
+                pool = list(
+                    itertools.islice(
+                        schema.iter_coverage_cases(
+                            operation, generation_modes=modes, generation_config=config
+                        ),
+                        count * 3,
+                    )
+                )
                 step = max(1, len(pool) // max(count, 1))
-                cases = pool[run_seed % step::step][:count]
+                cases = pool[run_seed % step :: step][:count]
             else:
                 mode = GenerationMode.POSITIVE if kind == "positive" else GenerationMode.NEGATIVE
                 cases = _draw([operation.as_strategy(generation_mode=mode)], count, run_seed)
@@ -150,7 +173,8 @@ def _sendable(case: Case) -> bool:
 def probe_fuzz(ctx: Context, kind: str, part: int, parts: int) -> None:
     """Send slice ``part`` of ``parts`` of one generated kind and judge each response."""
     count = {"examples": 0, "coverage": ctx.settings.coverage_cases}.get(
-        kind, ctx.settings.fuzz_cases)
+        kind, ctx.settings.fuzz_cases
+    )
     cases = generate_cases(ctx.spec, kind, count, ctx.settings.seed)
     for case in cases[part::parts]:
         if not _sendable(case):
@@ -166,25 +190,35 @@ def probe_fuzz(ctx: Context, kind: str, part: int, parts: int) -> None:
         exchange = ctx.chat(body)
         if valid:
             ctx.served("validation-accepts", exchange)
-        elif exchange.status in (401, 429) or exchange.error and exchange.status is None:
+        elif exchange.status in (401, 429) or (exchange.error and exchange.status is None):
             ctx.judge("validation-rejects", [exchange.error] if exchange.error else [], exchange)
         else:
-            problems = [] if exchange.status == 422 else [
-                f"a body invalid per the schema got HTTP {exchange.status}, expected 422"]
+            problems = (
+                []
+                if exchange.status == 422
+                else [f"a body invalid per the schema got HTTP {exchange.status}, expected 422"]
+            )
             ctx.judge("validation-rejects", problems, exchange)
         if exchange.status is not None and not exchange.error:
             _run_checks(ctx, case, exchange)
 
 
 def _run_checks(ctx: Context, case: Case, exchange: Exchange) -> None:
-    request = requests.Request(exchange.method, exchange.url, data=exchange.raw_body or
-                               json.dumps(case.body).encode(),
-                               headers={"content-type": "application/json"}).prepare()
+    request = requests.Request(
+        exchange.method,
+        exchange.url,
+        data=exchange.raw_body or json.dumps(case.body).encode(),
+        headers={"content-type": "application/json"},
+    ).prepare()
     assert exchange.status is not None
     response = schemathesis.Response(
         status_code=exchange.status,
         headers={k: [v] for k, v in exchange.response_headers.items()},
-        content=exchange.content, request=request, elapsed=exchange.elapsed, verify=True)
+        content=exchange.content,
+        request=request,
+        elapsed=exchange.elapsed,
+        verify=True,
+    )
     for clause, check in _CHECKS:
         try:
             case.validate_response(response, checks=[check])

@@ -25,7 +25,8 @@ def user_body(ctx: Context, text: str = "Say hello.", **extra: Any) -> dict[str,
     """A small valid request: one user message and a pinned max_tokens."""
     body: dict[str, Any] = {"messages": [{"role": "user", "content": text}]}
     body.update(extra)
-    return ctx.pin(body)
+    ctx.pin(body)
+    return body
 
 
 def probe_health(ctx: Context) -> None:
@@ -64,27 +65,34 @@ def _judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
     if not isinstance(usage, dict):
         ctx.judge("usage", [f"usage is {type(usage).__name__}, not an object"], exchange)
         return
-    prompt, completion, total = (usage.get(k) for k in
-                                 ("prompt_tokens", "completion_tokens", "total_tokens"))
+    prompt, completion, total = (
+        usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
+    )
     if not all(isinstance(v, int) for v in (prompt, completion, total)):
         ctx.judge("usage", [f"usage counts are not integers: {usage}"], exchange)
         return
     assert isinstance(prompt, int) and isinstance(completion, int)
-    problems = [] if total == prompt + completion else [
-        f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}"]
+    problems = (
+        []
+        if total == prompt + completion
+        else [f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}"]
+    )
     ctx.judge("usage", problems, exchange)
 
 
 def probe_n(ctx: Context) -> None:
     """n omitted → one choice; n=3 → three; n=2 streamed → indexes 0 and 1; usage sums."""
     for n in (None, 3):
-        body = user_body(ctx, "Name a fruit.") if n is None else user_body(ctx, "Name a fruit.", n=n)
+        body = (
+            user_body(ctx, "Name a fruit.") if n is None else user_body(ctx, "Name a fruit.", n=n)
+        )
         exchange = ctx.chat(body)
         choices = _choices(ctx, "n-choices", exchange)
         if choices is None:
             continue
-        _judge_indexes(ctx, n or 1, [c.get("index") for c in choices if isinstance(c, dict)],
-                       exchange)
+        _judge_indexes(
+            ctx, n or 1, [c.get("index") for c in choices if isinstance(c, dict)], exchange
+        )
         data = exchange.json()
         _judge_usage(ctx, data.get("usage") if isinstance(data, dict) else None, exchange)
     exchange = ctx.chat(user_body(ctx, "Name a colour.", n=2, stream=True))
@@ -104,15 +112,22 @@ def _judge_stream(ctx: Context, exchange: Exchange) -> None:
         ctx.served("stream-framing", exchange)
         return
     if exchange.content_type != "text/event-stream":
-        ctx.judge("stream-framing", [f"stream: true answered with content type "
-                                     f"{exchange.content_type!r}, not text/event-stream"],
-                  exchange)
+        ctx.judge(
+            "stream-framing",
+            [
+                f"stream: true answered with content type "
+                f"{exchange.content_type!r}, not text/event-stream"
+            ],
+            exchange,
+        )
         return
     stream = ctx.stream_of(exchange)
     problems = ([exchange.error] if exchange.error else []) + stream.framing
-    problems += [f"chunk {i} is not a ChatCompletionChunk: {e[0]}"
-                 for i, chunk in enumerate(stream.chunks)
-                 if chunk is not None and (e := ctx.spec.validate("ChatCompletionChunk", chunk))][:2]
+    problems += [
+        f"chunk {i} is not a ChatCompletionChunk: {e[0]}"
+        for i, chunk in enumerate(stream.chunks)
+        if chunk is not None and (e := ctx.spec.validate("ChatCompletionChunk", chunk))
+    ][:2]
     ctx.judge("stream-framing", problems, exchange)
     if stream.chunks:
         ctx.judge("stream-consistency", stream.consistency(), exchange)
@@ -120,11 +135,17 @@ def _judge_stream(ctx: Context, exchange: Exchange) -> None:
 
 def probe_stream(ctx: Context) -> None:
     """The streaming example, a system+user stream and a two-choice stream."""
-    bodies = [ctx.spec.examples.get("streaming") or user_body(ctx, "Count to three.", stream=True),
-              {**user_body(ctx, "Spell 'abc'.", stream=True),
-               "messages": [{"role": "system", "content": "Be brief."},
-                            {"role": "user", "content": "Spell 'abc'."}]},
-              user_body(ctx, "Two words.", stream=True, n=2)]
+    bodies = [
+        ctx.spec.examples.get("streaming") or user_body(ctx, "Count to three.", stream=True),
+        {
+            **user_body(ctx, "Spell 'abc'.", stream=True),
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Spell 'abc'."},
+            ],
+        },
+        user_body(ctx, "Two words.", stream=True, n=2),
+    ]
     for body in bodies:
         ctx.pin(body)
         _judge_stream(ctx, ctx.chat(body))
@@ -133,8 +154,9 @@ def probe_stream(ctx: Context) -> None:
 def probe_stream_equivalence(ctx: Context) -> None:
     """A deterministic target streams exactly what it answers without streaming."""
     if not ctx.settings.deterministic:
-        ctx.ledger.note("stream-equivalence", "target not declared deterministic "
-                        "(--deterministic); not judged")
+        ctx.ledger.note(
+            "stream-equivalence", "target not declared deterministic (--deterministic); not judged"
+        )
         return
     body = user_body(ctx, "Describe the sea in five words.", temperature=0)
     whole = ctx.chat(body)
@@ -149,7 +171,10 @@ def probe_stream_equivalence(ctx: Context) -> None:
             continue
         index, message = choice.get("index"), choice.get("message") or {}
         got = parts.get(index) if isinstance(index, int) else None
-        want = {"content": message.get("content") or "", "finish_reason": choice.get("finish_reason")}
+        want = {
+            "content": message.get("content") or "",
+            "finish_reason": choice.get("finish_reason"),
+        }
         if got != want:
             problems.append(f"choice {index}: stream gave {got!r}, non-stream gave {want!r}")
     ctx.judge("stream-equivalence", problems, streamed)
@@ -175,12 +200,16 @@ def probe_response_format(ctx: Context) -> None:
             else:
                 data = exchange.json() if exchange.content_type == "application/json" else None
                 choices = data.get("choices") if isinstance(data, dict) else None
-                finished = [((c.get("message") or {}).get("content"), c.get("finish_reason"))
-                            for c in choices or [] if isinstance(c, dict)]
+                finished = [
+                    ((c.get("message") or {}).get("content"), c.get("finish_reason"))
+                    for c in choices or []
+                    if isinstance(c, dict)
+                ]
             for content, reason in finished:
                 if reason != "stop":
-                    ctx.ledger.note("response-format", "replies cut by finish_reason "
-                                    f"{reason!r} are not judged")
+                    ctx.ledger.note(
+                        "response-format", f"replies cut by finish_reason {reason!r} are not judged"
+                    )
                     continue
                 ctx.judge("response-format", _format_problems(name, content, schema), exchange)
 

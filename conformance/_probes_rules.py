@@ -71,8 +71,10 @@ def loc_problems(exchange: Exchange, path: Path) -> list[str]:
     if exchange.error and exchange.status is None:
         return [exchange.error]
     if exchange.status != 422:
-        return [f"invalid `{'.'.join(map(str, path)) or 'body'}` got HTTP {exchange.status}, "
-                "expected 422"]
+        return [
+            f"invalid `{'.'.join(map(str, path)) or 'body'}` got HTTP {exchange.status}, "
+            "expected 422"
+        ]
     body = exchange.json()
     detail = body.get("detail") if isinstance(body, dict) else None
     if not isinstance(detail, list) or not detail:
@@ -115,11 +117,17 @@ def probe_invalid_token(ctx: Context) -> None:
         if exchange.error and exchange.status is None:
             ctx.judge("auth-invalid-token", [exchange.error], exchange)
         elif exchange.status in (200, 201):
-            ctx.judge("auth-invalid-token", ["an invalid token was served (HTTP "
-                                             f"{exchange.status}), expected 401"], exchange)
+            ctx.judge(
+                "auth-invalid-token",
+                [f"an invalid token was served (HTTP {exchange.status}), expected 401"],
+                exchange,
+            )
         else:
-            problems = [] if exchange.status == 401 else [
-                f"an invalid token got HTTP {exchange.status}, expected 401"]
+            problems = (
+                []
+                if exchange.status == 401
+                else [f"an invalid token got HTTP {exchange.status}, expected 401"]
+            )
             ctx.judge("auth-invalid-token", problems, exchange)
 
 
@@ -153,8 +161,11 @@ def _inline(data: str, *, legacy: bool = False) -> dict[str, Any]:
 
 def probe_skills(ctx: Context) -> None:
     """References and one-SKILL.md zips are served; zips without or with two SKILL.md get 422."""
-    good = [{"type": "skill_reference", "skill_id": "pillow", "skill_version": "latest"},
-            _inline(_zip(["SKILL.md", "notes.txt"])), _inline(_zip(["SKILL.md"]), legacy=True)]
+    good = [
+        {"type": "skill_reference", "skill_id": "pillow", "skill_version": "latest"},
+        _inline(_zip(["SKILL.md", "notes.txt"])),
+        _inline(_zip(["SKILL.md"]), legacy=True),
+    ]
     for skill in good:
         ctx.served("skills", ctx.chat(user_body(ctx, "Use the skill.", skills=[skill])))
     for names in (["README.md"], ["SKILL.md", "SKILL.md"]):
@@ -166,13 +177,29 @@ def probe_extensions(ctx: Context) -> None:
     """The documented extension fields are accepted (served)."""
     examples = ctx.spec.examples
     extras: list[dict[str, Any]] = [
-        examples.get("tools_and_models") or {}, examples.get("session_and_metadata") or {},
-        examples.get("input_file") or {}, examples.get("media_urls") or {},
+        examples.get("tools_and_models") or {},
+        examples.get("session_and_metadata") or {},
+        examples.get("input_file") or {},
+        examples.get("media_urls") or {},
         user_body(ctx, "Preview all.", preview=True, service_tier="priority"),
-        user_body(ctx, "Unknown fields.", vlmrun={"metadata": {"environment": "dev"}},
-                  x_vlmspec_probe={"nested": [1, 2]}),
-        user_body(ctx, "Nulls.", toolsets=None, models=None, preview=None, metadata=None,
-                  service_tier=None, skills=None, response_format=None, n=None),
+        user_body(
+            ctx,
+            "Unknown fields.",
+            vlmrun={"metadata": {"environment": "dev"}},
+            x_vlmspec_probe={"nested": [1, 2]},
+        ),
+        user_body(
+            ctx,
+            "Nulls.",
+            toolsets=None,
+            models=None,
+            preview=None,
+            metadata=None,
+            service_tier=None,
+            skills=None,
+            response_format=None,
+            n=None,
+        ),
     ]
     for body in extras:
         if body:
@@ -185,8 +212,9 @@ def probe_session(ctx: Context) -> None:
     messages: list[dict[str, Any]] = []
     for turn, text in enumerate(("My name is Ada.", "What is my name?", "Spell it.")):
         messages.append({"role": "user", "content": text})
-        body = ctx.pin({"messages": copy.deepcopy(messages), "session_id": session,
-                        "stream": turn == 2})
+        body = ctx.pin(
+            {"messages": copy.deepcopy(messages), "session_id": session, "stream": turn == 2}
+        )
         exchange = ctx.chat(body)
         if not ctx.served("session-continuity", exchange):
             return

@@ -12,8 +12,11 @@ from ._http import Exchange
 __all__ = ["Redactor"]
 
 # Body keys whose values are credentials; `max_tokens` and `session_id` are not and stay readable.
-_SECRET_KEY = re.compile(r"^(api[_-]?key|apikey|authorization|password|passwd|secret|access[_-]?token|"
-                         r"refresh[_-]?token|bearer|client[_-]?secret|x-api-key)$", re.IGNORECASE)
+_SECRET_KEY = re.compile(
+    r"^(api[_-]?key|apikey|authorization|password|passwd|secret|access[_-]?token|"
+    r"refresh[_-]?token|bearer|client[_-]?secret|x-api-key)$",
+    re.IGNORECASE,
+)
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 _MASK = "***"
 _SNIPPET = 2000
@@ -55,7 +58,9 @@ class Redactor:
                 continue
             if name == "authorization":
                 scheme, _, credential = value.partition(" ")
-                shown = "$VLMRUN_API_KEY" if token and credential == token else self.text(credential)
+                shown = (
+                    "$VLMRUN_API_KEY" if token and credential == token else self.text(credential)
+                )
                 parts += ["-H", f'"Authorization: {scheme} {shown}"']
                 continue
             parts += ["-H", shlex.quote(f"{name}: {self.text(value)}")]

@@ -33,23 +33,33 @@ def to_json(result: RunResult) -> str:
 
 
 def _replay(result: RunResult) -> str:
-    return f"vlmspec conform --base-url {result.base_url} --profile {result.profile} " \
-           f"--seed {result.seed}"
+    return (
+        f"vlmspec conform --base-url {result.base_url} --profile {result.profile} "
+        f"--seed {result.seed}"
+    )
 
 
 def to_markdown(result: RunResult) -> str:
     verdict = "conformant" if result.conformant else "NOT conformant"
-    lines = [f"## vlmspec conform: {verdict}", "",
-             f"Target `{result.base_url}` · profile `{result.profile}` · seed `{result.seed}` · "
-             f"{result.requests} requests · {result.seconds:.1f}s", ""]
+    lines = [
+        f"## vlmspec conform: {verdict}",
+        "",
+        f"Target `{result.base_url}` · profile `{result.profile}` · seed `{result.seed}` · "
+        f"{result.requests} requests · {result.seconds:.1f}s",
+        "",
+    ]
     if result.stopped:
         lines += [f"> {result.stopped}", ""]
-    lines += ["| clause | verdict | checks | requests | time | notes |",
-              "|---|---|---:|---:|---:|---|"]
+    lines += [
+        "| clause | verdict | checks | requests | time | notes |",
+        "|---|---|---:|---:|---:|---|",
+    ]
     for clause in result.clauses:
         notes = "; ".join(clause.notes).replace("|", "\\|")
-        lines.append(f"| `{clause.id}` | {_ICON[clause.status]} | {clause.checks} | "
-                     f"{clause.requests} | {clause.seconds:.1f}s | {notes} |")
+        lines.append(
+            f"| `{clause.id}` | {_ICON[clause.status]} | {clause.checks} | "
+            f"{clause.requests} | {clause.seconds:.1f}s | {notes} |"
+        )
     failing = [clause for clause in result.clauses if clause.failures]
     for clause in failing:
         lines += ["", f"### ❌ `{clause.id}`: {clause.title}", ""]
@@ -75,19 +85,33 @@ def _failure_md(failure: Failure) -> list[str]:
 def to_junit(result: RunResult) -> str:
     failures = sum(1 for c in result.clauses if c.status == "fail")
     skipped = sum(1 for c in result.clauses if c.status == "skip")
-    suite = ET.Element("testsuite", name="vlmspec-conform", tests=str(len(result.clauses)),
-                       failures=str(failures), skipped=str(skipped), errors="0",
-                       time=f"{result.seconds:.3f}")
+    suite = ET.Element(
+        "testsuite",
+        name="vlmspec-conform",
+        tests=str(len(result.clauses)),
+        failures=str(failures),
+        skipped=str(skipped),
+        errors="0",
+        time=f"{result.seconds:.3f}",
+    )
     props = ET.SubElement(suite, "properties")
-    for name, value in (("base_url", result.base_url), ("profile", result.profile),
-                        ("seed", str(result.seed)), ("requests", str(result.requests))):
+    for name, value in (
+        ("base_url", result.base_url),
+        ("profile", result.profile),
+        ("seed", str(result.seed)),
+        ("requests", str(result.requests)),
+    ):
         ET.SubElement(props, "property", name=name, value=value)
     for clause in result.clauses:
-        case = ET.SubElement(suite, "testcase", classname="conformance", name=clause.id,
-                             time=f"{clause.seconds:.3f}")
+        case = ET.SubElement(
+            suite, "testcase", classname="conformance", name=clause.id, time=f"{clause.seconds:.3f}"
+        )
         if clause.status == "fail":
-            node = ET.SubElement(case, "failure", message=clause.failures[0].message[:500]
-                                 if clause.failures else "failed")
+            node = ET.SubElement(
+                case,
+                "failure",
+                message=clause.failures[0].message[:500] if clause.failures else "failed",
+            )
             node.text = "\n\n".join(_failure_text(f) for f in clause.failures)
         elif clause.status == "skip":
             ET.SubElement(case, "skipped", message="; ".join(clause.notes)[:500])
@@ -109,9 +133,18 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, dict[str, Any]] = {}
     for report in reports:
         for clause in report["clauses"]:
-            into = merged.setdefault(clause["id"], {**clause, "checks": 0, "failed": 0,
-                                                     "requests": 0, "seconds": 0.0,
-                                                     "failures": [], "notes": []})
+            into = merged.setdefault(
+                clause["id"],
+                {
+                    **clause,
+                    "checks": 0,
+                    "failed": 0,
+                    "requests": 0,
+                    "seconds": 0.0,
+                    "failures": [],
+                    "notes": [],
+                },
+            )
             for key in ("checks", "failed", "requests", "seconds"):
                 into[key] += clause[key]
             into["failures"] += clause["failures"]
@@ -119,8 +152,11 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
     for clause in merged.values():
         clause["status"] = "fail" if clause["failed"] else "pass" if clause["checks"] else "skip"
     clauses = list(merged.values())
-    return {"conformant": all(c["status"] != "fail" for c in clauses),
-            "requests": sum(r["requests"] for r in reports), "clauses": clauses}
+    return {
+        "conformant": all(c["status"] != "fail" for c in clauses),
+        "requests": sum(r["requests"] for r in reports),
+        "clauses": clauses,
+    }
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -128,4 +164,3 @@ def write_atomic(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
-

@@ -40,8 +40,9 @@ PROFILES = {
     # smoke: targeted probes + Schemathesis' deterministic coverage phase (fuzzing is CPU-costly).
     "smoke": Profile(max_requests=300, coverage_cases=40, fuzz_cases=0, parts=2, examples=False),
     "ci": Profile(max_requests=3000, coverage_cases=200, fuzz_cases=100, parts=8, examples=True),
-    "deep": Profile(max_requests=30000, coverage_cases=1500, fuzz_cases=1000, parts=32,
-                    examples=True),
+    "deep": Profile(
+        max_requests=30000, coverage_cases=1500, fuzz_cases=1000, parts=32, examples=True
+    ),
 }
 
 
@@ -98,8 +99,14 @@ _PROBES: tuple[tuple[str, tuple[str, ...], Probe], ...] = (
     ("equivalence", ("stream-equivalence",), core.probe_stream_equivalence),
     ("accepts", ("validation-accepts", "response-schema"), rules.probe_accepts),
 )
-_FUZZ_CLAUSES = ("validation-accepts", "validation-rejects", "response-schema", "stream-framing",
-                 "usage", "n-choices")
+_FUZZ_CLAUSES = (
+    "validation-accepts",
+    "validation-rejects",
+    "response-schema",
+    "stream-framing",
+    "usage",
+    "n-choices",
+)
 
 
 def _plan(profile: Profile, options: Options) -> list[tuple[str, tuple[str, ...], Probe]]:
@@ -146,9 +153,14 @@ def run(
     ledger = Ledger(list(options.clauses) or None)
     redactor = Redactor(target.token)
     deterministic = target.deterministic if options.deterministic is None else options.deterministic
-    settings = Settings(seed=options.seed, max_tokens=options.max_tokens, model=options.model,
-                        deterministic=deterministic, fuzz_cases=profile.fuzz_cases,
-                        coverage_cases=profile.coverage_cases)
+    settings = Settings(
+        seed=options.seed,
+        max_tokens=options.max_tokens,
+        model=options.model,
+        deterministic=deterministic,
+        fuzz_cases=profile.fuzz_cases,
+        coverage_cases=profile.coverage_cases,
+    )
     tasks = _plan(profile, options)
     if options.shard[1] > 1:
         for result in ledger.results.values():
@@ -156,8 +168,15 @@ def run(
 
     def execute(task: tuple[str, tuple[str, ...], Probe]) -> None:
         name, clauses, probe = task
-        context = Context(task=name, spec=spec, target=target, transport=transport,
-                          ledger=ledger, redactor=redactor, settings=settings)
+        context = Context(
+            task=name,
+            spec=spec,
+            target=target,
+            transport=transport,
+            ledger=ledger,
+            redactor=redactor,
+            settings=settings,
+        )
         if on_event:
             on_event("start", name, len(tasks))
         begun = time.monotonic()
@@ -180,8 +199,13 @@ def run(
     if transport.dead:
         stopped = f"stopped: {transport.dead}"
     return RunResult(
-        base_url=target.base_url, profile=options.profile, seed=options.seed,
-        shard=options.shard, clauses=ledger.finish(), requests=budget.used,
-        seconds=time.monotonic() - started, stopped=stopped,
+        base_url=target.base_url,
+        profile=options.profile,
+        seed=options.seed,
+        shard=options.shard,
+        clauses=ledger.finish(),
+        requests=budget.used,
+        seconds=time.monotonic() - started,
+        stopped=stopped,
         extra={"deterministic": deterministic, "tasks": len(tasks)},
     )

@@ -56,9 +56,10 @@ class Spec:
 
 
 @functools.cache
-def _registry(spec: Spec) -> Registry:  # type: ignore[type-arg]
+def _registry(spec: Spec) -> Registry[Any]:
     resource = Resource.from_contents(spec.document, default_specification=DRAFT202012)
-    return Registry().with_resource(_URN, resource)
+    registry: Registry[Any] = Registry().with_resource(_URN, resource)
+    return registry
 
 
 @functools.cache

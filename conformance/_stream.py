@@ -40,7 +40,9 @@ class Stream:
                 if index not in seen:
                     seen.add(index)
                     if not isinstance(delta, dict) or delta.get("role") != "assistant":
-                        problems.append(f"the first delta of choice {index} has no role 'assistant'")
+                        problems.append(
+                            f"the first delta of choice {index} has no role 'assistant'"
+                        )
                 if choice.get("finish_reason") is not None:
                     finishes[index] = finishes.get(index, 0) + 1
         for index in sorted(seen):

@@ -25,11 +25,20 @@ def _add(group: Any, *names: str, **kwargs: Any) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("vlmspec-conformance", "vlmspec conformance suite")
-    _add(group, "--base-url", default=None,
-         help="Server to test (OpenAI SDK base_url); default: the embedded reference server.")
+    _add(
+        group,
+        "--base-url",
+        default=None,
+        help="Server to test (OpenAI SDK base_url); default: the embedded reference server.",
+    )
     _add(group, "--vlmspec-token", default=None, help="Bearer token (default $VLMRUN_API_KEY).")
-    _add(group, "--vlmspec-profile", default="smoke", choices=("smoke", "ci", "deep"),
-         help="Conformance profile (default smoke).")
+    _add(
+        group,
+        "--vlmspec-profile",
+        default="smoke",
+        choices=("smoke", "ci", "deep"),
+        help="Conformance profile (default smoke).",
+    )
     _add(group, "--vlmspec-seed", default=0, type=int, help="Seed of generated cases.")
 
 
@@ -37,15 +46,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The run's result, computed once per session (a ConfigError fails every clause test)."""
     import conformance
-    from vlmspec import spec_for_testing
+    from codegen import spec_for_testing
 
     config = request.config
     spec_path = spec_for_testing()
     if not isinstance(spec_path, os.PathLike):
         pytest.fail(f"no spec: {spec_path.one_line()}", pytrace=False)
     spec = conformance.load_spec(spec_path)
-    options = conformance.Options(profile=config.getoption("--vlmspec-profile"),
-                                  seed=config.getoption("--vlmspec-seed"))
+    options = conformance.Options(
+        profile=config.getoption("--vlmspec-profile"), seed=config.getoption("--vlmspec-seed")
+    )
     base_url = config.getoption("--base-url")
     token = config.getoption("--vlmspec-token") or os.environ.get("VLMRUN_API_KEY")
     try:

@@ -18,7 +18,9 @@ class RunningServer:
     """A `python -m refserver` child process on a free loopback port."""
 
     def __init__(self, api_keys: Sequence[str] = (), db: Path | None = None) -> None:
-        command = [sys.executable, "-m", "refserver", "--port", "0"]
+        # VLMSPEC_SERVER_PYTHON: a client SDK's own virtualenv need not hold the server's deps.
+        python = os.environ.get("VLMSPEC_SERVER_PYTHON") or sys.executable
+        command = [python, "-m", "refserver", "--port", "0"]
         for key in api_keys:
             command += ["--api-key", key]
         if db is not None:

@@ -13,7 +13,7 @@ ALLOWED = {
     "codegen": set(),
     "generated": set(),
     "refserver": {"generated"},
-    "conformance": {"generated"},
+    "conformance": {"codegen", "generated"},
     "vlmspec": {"codegen", "generated", "refserver", "conformance"},
 }
 

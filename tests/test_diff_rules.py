@@ -5,86 +5,19 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from codegen import DIFF_RULES, Change, diff_documents
 
 Doc = dict[str, Any]
 
-_BASE: Doc = {
-    "openapi": "3.1.0",
-    "info": {"title": "rules", "version": "1"},
-    "security": [{"bearer": []}],
-    "paths": {
-        "/items": {
-            "post": {
-                "operationId": "create_item",
-                "parameters": [
-                    {
-                        "name": "x-trace",
-                        "in": "header",
-                        "required": False,
-                        "schema": {"type": "string"},
-                    },
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/ItemIn"}}
-                    },
-                },
-                "responses": {
-                    "200": {
-                        "description": "ok",
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/ItemOut"}}
-                        },
-                    },
-                    "422": {"description": "bad", "content": {"application/json": {"schema": {}}}},
-                },
-            }
-        }
-    },
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "ItemIn": {
-                "type": "object",
-                "additionalProperties": True,
-                "required": ["name"],
-                "properties": {
-                    "name": {"type": "string", "maxLength": 10},
-                    "kind": {"type": "string", "enum": ["a", "b"], "default": "a"},
-                    "size": {
-                        "anyOf": [
-                            {"type": "integer", "minimum": 0},
-                            {"type": "string"},
-                            {"type": "null"},
-                        ]
-                    },
-                    "tags": {"type": "array", "items": {"type": "string"}},
-                    "parent": {"$ref": "#/components/schemas/ItemIn"},
-                },
-            },
-            "ItemOut": {
-                "type": "object",
-                "required": ["id", "status"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "status": {"type": "string", "enum": ["ok", "failed"]},
-                    "count": {"type": "integer", "maximum": 100},
-                    "note": {"type": "string"},
-                    "children": {
-                        "type": "array",
-                        "items": {"$ref": "#/components/schemas/ItemOut"},
-                    },
-                },
-            },
-        },
-    },
-}
+_BASE: Doc = yaml.safe_load(
+    (Path(__file__).parent / "fixtures" / "diff" / "rules_base.yaml").read_text(encoding="utf-8")
+)
 
 
 def _op(doc: Doc) -> Doc:

@@ -255,3 +255,40 @@ def test_order_is_stable_and_breaking_first() -> None:
         ("request-property-removed", "$.z"),
         ("response-property-added", "$.b"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("where", "odd"),
+    [
+        (("responses",), ["200"]),
+        (("responses", "200", "content"), 7),
+        (("requestBody", "content", "application/json"), 1),
+        (("security",), [["bearer"]]),
+        (("parameters",), "x-trace"),
+    ],
+)
+def test_odd_operation_shapes_are_tolerated(where: tuple[str, ...], odd: Any) -> None:
+    """The lenient loader lets these through; the differ reports, it does not crash."""
+    old = _doc({"type": "string"}, {"type": "string"})
+    new = _doc({"type": "string"}, {"type": "string"})
+    node = new["paths"]["/things"]["post"]
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = odd
+    assert isinstance(diff_documents(old, new), list)
+    assert isinstance(diff_documents(new, old), list)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"type": "object", "properties": "x"},
+        {"enum": True},
+        {"required": [{"a": 1}, "b"]},
+        {"type": "object", "properties": {1: {"type": "string"}, "a": {}}},
+    ],
+)
+def test_odd_schema_shapes_are_tolerated(odd: Any) -> None:
+    good = _doc({"type": "object", "properties": {"a": {"type": "string"}}})
+    assert isinstance(diff_documents(good, _doc(odd)), list)
+    assert isinstance(diff_documents(_doc(odd), good), list)

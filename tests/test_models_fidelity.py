@@ -9,6 +9,7 @@ each instance goes through `model_validate` and `model_validate_json`.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,18 @@ TRAPS: list[Any] = [
     "0.5", "1", "true", "", "not-an-enum-value", True, False, None, 0, 1, -1, 128, 129,
     1.0, 0.5, -2.5, 10**20, [], [None], [1], {}, {"schema_": {}}, {"schema": {}},
 ]  # fmt: skip
-MAIN = ["AgentChatCompletionsRequest", "ChatCompletion", "ChatCompletionChunk", "HTTPValidationError"]
-MUTATIONS_PER_DRAW = 6
+MAIN = [
+    "AgentChatCompletionsRequest",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "HTTPValidationError",
+]
+MUTATIONS_PER_DRAW = 9
+
+
+@functools.cache
+def oracle(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema_for(name))
 
 
 def schema_for(name: str) -> dict[str, Any]:
@@ -133,12 +144,12 @@ def model_verdicts(target: Any, instance: Any) -> tuple[bool, bool]:
 
 
 def check_agreement(name: str, instance: Any, counts: dict[bool, int]) -> None:
-    expected = jsonschema.Draft202012Validator(schema_for(name)).is_valid(instance)
+    expected = oracle(name).is_valid(instance)
     by_python, by_json = model_verdicts(getattr(models, name), instance)
     counts[expected] = counts.get(expected, 0) + 1
-    shown = json.dumps(instance)[:2000]
-    assert by_python == expected, f"{name}.model_validate says {by_python}, JSON Schema {expected}: {shown}"
-    assert by_json == expected, f"{name}.model_validate_json says {by_json}, JSON Schema {expected}: {shown}"
+    shown = f"JSON Schema says {expected} for {json.dumps(instance)[:2000]}"
+    assert by_python == expected, f"{name}.model_validate says {by_python}; {shown}"
+    assert by_json == expected, f"{name}.model_validate_json says {by_json}; {shown}"
 
 
 def run_differential(name: str, draws: int) -> dict[bool, int]:
@@ -164,7 +175,7 @@ def run_differential(name: str, draws: int) -> dict[bool, int]:
 
 @pytest.mark.parametrize("name", MAIN)
 def test_main_models_agree_with_json_schema(name: str) -> None:
-    counts = run_differential(name, draws=300)
+    counts = run_differential(name, draws=220)
     total = sum(counts.values())
     assert total >= 2000
     # Both sides must be exercised, or agreement proves little.
@@ -174,5 +185,5 @@ def test_main_models_agree_with_json_schema(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(set(SCHEMAS) - set(MAIN)))
 def test_every_component_agrees_with_json_schema(name: str) -> None:
-    counts = run_differential(name, draws=25)
-    assert sum(counts.values()) >= 25 * (MUTATIONS_PER_DRAW + 1)
+    counts = run_differential(name, draws=20)
+    assert sum(counts.values()) >= 20 * (MUTATIONS_PER_DRAW + 1)

@@ -7,6 +7,7 @@ import base64
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,7 +73,7 @@ def test_inline_skills_need_exactly_one_skill_md() -> None:
     check_skills([{"type": "inline", "source": {"data": _zip(["SKILL.md", "ref/a.csv"])}}])
     check_skills([{"type": "inline", "bundle": _zip(["skill/SKILL.md"])}])
     check_skills([{"type": "skill_reference", "skill_id": "pillow"}])
-    cases = [
+    cases: list[tuple[dict[str, Any], list[str | int]]] = [
         ({"type": "inline", "source": {"data": _zip([])}}, ["skills", 1, "source", "data"]),
         (
             {"type": "inline", "source": {"data": _zip(["SKILL.md", "b/SKILL.md"])}},

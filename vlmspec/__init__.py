@@ -2,7 +2,7 @@
 conformance suite. The command line is `vlmspec`; see README.md."""
 
 from ._exit import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
-from ._project import Project, find_project, installed_bundle, spec_for_testing
+from codegen import Project, find_project, installed_bundle, spec_for_testing
 
 __all__ = [
     "EXIT_FAIL",

@@ -15,7 +15,7 @@ import click
 from codegen import SpecError
 
 from ._exit import EXIT_FAIL, EXIT_OK, fail
-from ._project import spec_for_testing
+from codegen import spec_for_testing
 
 if TYPE_CHECKING:
     from conformance import RunResult, Target
@@ -42,40 +42,103 @@ def _shard(value: str) -> tuple[int, int]:
 
 
 @click.command(epilog=_EPILOG)
-@click.option("--base-url", metavar="URL",
-              help="The server's OpenAI-SDK base URL, e.g. https://api.vlm.run/v1/openai. "
-              "Default: start the reference server on a free loopback port.")
-@click.option("--token", metavar="T", envvar="VLMRUN_API_KEY", show_envvar=True,
-              help="Bearer token (never printed; reports show $VLMRUN_API_KEY).")
-@click.option("--profile", type=click.Choice(["smoke", "ci", "deep"]), default="smoke",
-              show_default=True, help="How much to test.")
-@click.option("--max-requests", type=click.IntRange(min=1), metavar="N",
-              help="Hard cap on requests (default per profile: 300 / 3000 / 30000).")
-@click.option("--rate-limit", type=click.FloatRange(min=0, min_open=True), metavar="R",
-              help="At most R requests per second.")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="The server's OpenAI-SDK base URL, e.g. https://api.vlm.run/v1/openai. "
+    "Default: start the reference server on a free loopback port.",
+)
+@click.option(
+    "--token",
+    metavar="T",
+    envvar="VLMRUN_API_KEY",
+    show_envvar=True,
+    help="Bearer token (never printed; reports show $VLMRUN_API_KEY).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["smoke", "ci", "deep"]),
+    default="smoke",
+    show_default=True,
+    help="How much to test.",
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Hard cap on requests (default per profile: 300 / 3000 / 30000).",
+)
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="R",
+    help="At most R requests per second.",
+)
 @click.option("--model", metavar="NAME", help="Send `model: NAME` in every generated request.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Seed of generated cases; failures name it for replay.")
-@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Concurrent requests.")
-@click.option("--shard", metavar="K/N", default="1/1", show_default=True,
-              help="Run the K-th of N deterministic slices (merge the JSON reports).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Seconds allowed per request, streams included.")
-@click.option("--clause", "clauses", multiple=True, metavar="ID",
-              help="Only these clauses (repeatable).")
-@click.option("--deterministic/--no-deterministic", default=None,
-              help="Whether the target's replies are deterministic (compare streams with "
-              "non-stream replies). Default: on for the embedded server, off otherwise.")
-@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Write report.json and report.md here.")
-@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
-              help="Write a JUnit XML report.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of generated cases; failures name it for replay.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Concurrent requests.",
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    default="1/1",
+    show_default=True,
+    help="Run the K-th of N deterministic slices (merge the JSON reports).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds allowed per request, streams included.",
+)
+@click.option(
+    "--clause", "clauses", multiple=True, metavar="ID", help="Only these clauses (repeatable)."
+)
+@click.option(
+    "--deterministic/--no-deterministic",
+    default=None,
+    help="Whether the target's replies are deterministic (compare streams with "
+    "non-stream replies). Default: on for the embedded server, off otherwise.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write report.json and report.md here.",
+)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Write a JUnit XML report.",
+)
 def conform(
-    base_url: str | None, token: str | None, profile: str, max_requests: int | None,
-    rate_limit: float | None, model: str | None, seed: int, workers: int, shard: str,
-    timeout: float, clauses: tuple[str, ...], deterministic: bool | None,
-    report_dir: Path | None, junit: Path | None,
+    base_url: str | None,
+    token: str | None,
+    profile: str,
+    max_requests: int | None,
+    rate_limit: float | None,
+    model: str | None,
+    seed: int,
+    workers: int,
+    shard: str,
+    timeout: float,
+    clauses: tuple[str, ...],
+    deterministic: bool | None,
+    report_dir: Path | None,
+    junit: Path | None,
 ) -> None:
     """Test a server against the spec, clause by clause (targeted probes, Schemathesis
     examples/coverage/fuzzing with positive and negative data, and our own checks)."""
@@ -94,9 +157,16 @@ def conform(
     except ValueError as exc:
         fail(str(exc))
     options = conformance.Options(
-        profile=profile, seed=seed, max_requests=max_requests, rate_limit=rate_limit,
-        workers=workers, shard=_shard(shard), timeout=timeout, deterministic=deterministic,
-        clauses=clauses, model=model,
+        profile=profile,
+        seed=seed,
+        max_requests=max_requests,
+        rate_limit=rate_limit,
+        workers=workers,
+        shard=_shard(shard),
+        timeout=timeout,
+        deterministic=deterministic,
+        clauses=clauses,
+        model=model,
     )
     try:
         with _target(base_url, token) as target, progress() as on_event:

@@ -7,13 +7,25 @@ from pathlib import Path
 
 import click
 
-from codegen import SpecError, build_bundle, load_spec, render_package, write_all_atomic
+from codegen import (
+    Document,
+    Project,
+    SpecError,
+    build_bundle,
+    find_project,
+    load_document,
+    render_package,
+    validate_document,
+    write_all_atomic,
+)
 
 from ._cmd_spec import require_project
 from ._exit import EXIT_FAIL, fail
-from ._project import Project, find_project
 
 __all__ = ["check", "generate"]
+
+# The header validate_document gives findings of openapi-spec-validator (vs. structural ones).
+_INVALID = "invalid OpenAPI document"
 
 
 def _display(path: Path, root: Path) -> str:
@@ -40,9 +52,7 @@ def _render(project: Project | None, spec: Path | None, out: Path | None) -> dic
         document, digest, source = bundle.document, bundle.sha256, project.bundle
         files[project.bundle] = bundle.text
     else:
-        loaded = load_spec(spec)
-        if isinstance(loaded, SpecError):
-            fail(loaded)
+        loaded = _load_any_spec(spec)
         document, digest, source = loaded, hashlib.sha256(spec.read_bytes()).hexdigest(), spec
     package = target.resolve().name
     if project is not None and target.resolve() == project.output.resolve():
@@ -53,6 +63,20 @@ def _render(project: Project | None, spec: Path | None, out: Path | None) -> dic
     if isinstance(rendered, SpecError):
         fail(rendered)
     return files | rendered
+
+
+def _load_any_spec(spec: Path) -> Document:
+    """A `--spec` file: it must parse, be OpenAPI 3.x and resolve its $refs; other findings of
+    the validator (third-party specs often have some) are a warning, not a stop."""
+    document = load_document(spec)
+    if isinstance(document, SpecError):
+        fail(document)
+    problem = validate_document(document, str(spec))
+    if problem is not None:
+        if problem.header != _INVALID:
+            fail(problem)
+        click.echo(f"vlmspec: warning: {problem.one_line()} (generating anyway)", err=True)
+    return document
 
 
 @click.command()

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from codegen import SpecError, build_bundle, load_spec, write_atomic
+from codegen import Project, SpecError, build_bundle, find_project, load_spec, write_atomic
 
 from ._exit import fail
-from ._project import Project, find_project
 
 __all__ = ["require_project", "spec"]
 

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen import SpecError
+from ._errors import SpecError
 
 __all__ = ["Project", "find_project", "installed_bundle", "spec_for_testing"]
 
@@ -87,7 +87,7 @@ def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Proj
 
 def installed_bundle() -> Path:
     """The bundled spec shipped inside the installed package (wheel), or this checkout's."""
-    packaged = Path(__file__).parent / "_data" / "openapi.yaml"
+    packaged = Path(__file__).parent / "_data" / "openapi.yaml"  # force-included by the wheel
     if packaged.is_file():
         return packaged
     return Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"

@@ -1,0 +1,1 @@
+"""Golden snapshot of `vlmspec generate` on a tiny fixture spec (`fixture.openapi.yaml`)."""

@@ -1,0 +1,98 @@
+"""Unit tests of the conformance engine's pieces (no server needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import ConfigError, merge_reports, target_from_base_url
+from conformance._http import Budget, BudgetExhausted, Exchange
+from conformance._probes_rules import loc_problems
+from conformance._redact import Redactor
+from conformance._stream import parse_stream
+
+
+def test_base_url_maps_to_chat_and_health() -> None:
+    target = target_from_base_url("https://api.vlm.run/v1/openai/", "t")
+    assert target.chat_url == "https://api.vlm.run/v1/openai/chat/completions"
+    assert target.health_url == "https://api.vlm.run/v1/health"
+    other = target_from_base_url("http://127.0.0.1:8000/v1", None)
+    assert other.chat_url == "http://127.0.0.1:8000/v1/chat/completions"
+    assert other.health_url == "http://127.0.0.1:8000/v1/health"
+    with pytest.raises(ConfigError):
+        target_from_base_url("ftp://x/v1", None)
+
+
+def test_stream_parsing_and_consistency() -> None:
+    good = (
+        b'data: {"id":"a","choices":[{"index":0,"delta":{"role":"assistant"}}]}\n\n'
+        b'data: {"id":"a","choices":[{"index":0,"delta":{"content":"hi"},'
+        b'"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+    )
+    stream = parse_stream(good)
+    assert stream.done and not stream.framing and not stream.consistency()
+    assert stream.reassembled() == {0: {"content": "hi", "finish_reason": "stop"}}
+    cut = parse_stream(good.replace(b"data: [DONE]\n\n", b""))
+    assert any("[DONE]" in problem for problem in cut.framing)
+    mixed = parse_stream(
+        good.replace(
+            b'"id":"a","choices":[{"index":0,"delta":{"content"',
+            b'"id":"b","choices":[{"index":0,"delta":{"content"',
+        )
+    )
+    assert any("different ids" in problem for problem in mixed.consistency())
+
+
+def _exchange(status: int, body: bytes) -> Exchange:
+    exchange = Exchange("POST", "http://x", {}, status=status, content=body)
+    exchange.response_headers = {"content-type": "application/json"}
+    return exchange
+
+
+def test_loc_must_name_the_mutated_field() -> None:
+    named = _exchange(
+        422, b'{"detail":[{"loc":["body","messages",0,"role"],"msg":"m","type":"t"}]}'
+    )
+    assert loc_problems(named, ("messages", 0, "role")) == []
+    assert loc_problems(named, ("max_tokens",))
+    assert loc_problems(_exchange(200, b"{}"), ("n",))
+
+
+def test_redaction_keeps_max_tokens_and_session_id() -> None:
+    redactor = Redactor("sekrit-token-123")
+    exchange = Exchange(
+        "POST",
+        "http://x",
+        {"authorization": "Bearer sekrit-token-123"},
+        body={"max_tokens": 16, "session_id": "s-1", "api_key": "k"},
+    )
+    curl = redactor.curl(exchange, "sekrit-token-123")
+    assert "sekrit" not in curl and "$VLMRUN_API_KEY" in curl
+    assert '"max_tokens": 16' in curl and '"session_id": "s-1"' in curl and '"k"' not in curl
+
+
+def test_budget_is_a_hard_cap() -> None:
+    budget = Budget(2)
+    budget.take()
+    budget.take()
+    with pytest.raises(BudgetExhausted):
+        budget.take()
+    assert budget.exhausted and budget.used == 2
+
+
+def test_merge_fails_a_clause_failed_in_any_shard() -> None:
+    clause = {
+        "id": "usage",
+        "title": "u",
+        "status": "pass",
+        "checks": 1,
+        "failed": 0,
+        "requests": 1,
+        "seconds": 0.1,
+        "failures": [],
+        "notes": [],
+    }
+    failed = {**clause, "status": "fail", "failed": 1, "failures": [{"message": "m"}]}
+    merged = merge_reports(
+        [{"requests": 1, "clauses": [clause]}, {"requests": 1, "clauses": [failed]}]
+    )
+    assert merged["conformant"] is False and merged["clauses"][0]["checks"] == 2
