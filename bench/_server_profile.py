@@ -33,9 +33,13 @@ def py_spy_path() -> str:
 
 
 def record(pid: int, seconds: int, out_path: Path) -> subprocess.Popen[bytes]:
-    """Start py-spy sampling `pid` for `seconds`, writing collapsed stacks to `out_path`."""
+    """Start py-spy sampling `pid` for `seconds`, writing collapsed stacks to `out_path`.
+
+    Only samples holding the GIL count: a single-worker server's Python time is what it spends
+    there, and idle pool threads are left out.
+    """
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    argv = [py_spy_path(), "record", "--format", "raw", "--rate", "250", "--duration"]
+    argv = [py_spy_path(), "record", "--format", "raw", "--rate", "250", "--gil", "--duration"]
     argv += [str(seconds), "--pid", str(pid), "--output", str(out_path)]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -78,8 +82,10 @@ def our_hot_spots(raw_path: Path, root: Path, *, top: int = 10) -> list[HotSpot]
             own[frames[-1]] += count
         for frame in {f for f in frames if f.ours}:
             inclusive[frame] += count
-    ranked = sorted(inclusive, key=lambda f: (inclusive[f], own[f]), reverse=True)[:top]
-    return [_spot(f, own[f], inclusive[f], samples) for f in ranked]
+    # Frames on (nearly) every stack are the entry point (CLI, uvicorn.run), not hot spots.
+    entry = {f for f, n in inclusive.items() if n >= 0.99 * samples}
+    ranked = sorted(inclusive.keys() - entry, key=lambda f: (inclusive[f], own[f]), reverse=True)
+    return [_spot(f, own[f], inclusive[f], samples) for f in ranked[:top]]
 
 
 @dataclass(frozen=True)
@@ -111,10 +117,9 @@ def _frame(text: str, root: Path) -> _Frame | None:
     match = _FRAME.match(text.strip())
     if match is None:
         return None
-    file = match["file"]
-    prefix = f"{root}/"
-    ours = file.startswith(prefix) and "/site-packages/" not in file
-    if file.startswith(prefix):
-        file = file[len(prefix) :]
-    file = re.sub(r"^.*/site-packages/", "", file)
+    # py-spy shortens paths relative to sys.path; long ones are stripped to the same form.
+    file = re.sub(r"^.*/site-packages/", "", match["file"])
+    file = file.removeprefix(f"{root}/")
+    top = file.split("/", 1)[0]
+    ours = "/" in file and (root / top / "__init__.py").is_file()
     return _Frame(f"{file}:{match['line']}", match["func"], ours)

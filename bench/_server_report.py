@@ -28,8 +28,9 @@ class TargetResults:
 class RssResults:
     """Server RSS (MiB) at request counts, from a fresh server."""
 
+    store: str
+    load: str = ""
     points: list[tuple[str, int, float]] = field(default_factory=list)
-    mix: str = ""
     runs: list[WrkResult] = field(default_factory=list)
 
 
@@ -46,7 +47,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def render(
     env: Sequence[str],
     targets: Sequence[TargetResults],
-    rss: RssResults | None,
+    rss: Sequence[RssResults],
     verdicts: Sequence[tuple[str, str]],
     profile: tuple[str, Sequence[HotSpot], Sequence[HotSpot]] | None,
 ) -> str:
@@ -167,21 +168,22 @@ def render(
             rows,
         )
 
-    if rss is not None and rss.points:
+    if rss:
         out += [
-            "## Memory (VmRSS of the `vlmspec serve` process tree, fresh server)",
+            "## Memory (VmRSS of the `vlmspec serve` process tree, fresh server per store)",
             "",
-            f"Load: {rss.mix}.",
+            f"Load: {rss[0].load}.",
             "",
         ]
-        base = rss.points[0][2]
-        rows = [
-            [label, f"{count:,}", f"{mb:.1f}", f"{mb - base:+.1f}"]
-            for label, count, mb in rss.points
-        ]
-        out += _table(["point", "requests", "RSS MiB", "growth MiB"], rows)
-        bad = sum(r.non_2xx + r.socket_errors for r in rss.runs)
-        out += [f"Errors during the memory run: {bad}.", ""]
+        rows = []
+        for m in rss:
+            base = m.points[0][2] if m.points else 0.0
+            bad = sum(w.non_2xx + w.socket_errors for w in m.runs)
+            rows += [
+                [m.store, label, f"{count:,}", f"{mb:.1f}", f"{mb - base:+.1f}", str(bad)]
+                for label, count, mb in m.points
+            ]
+        out += _table(["store", "point", "requests", "RSS MiB", "growth MiB", "errors"], rows)
 
     if verdicts:
         out += ["## Goals", ""]
@@ -211,7 +213,7 @@ def slower_at_10(ours: TargetResults, others: Sequence[TargetResults]) -> bool:
 
 
 def verdicts(
-    ours: TargetResults, targets: Sequence[TargetResults], rss: RssResults
+    ours: TargetResults, targets: Sequence[TargetResults], rss: Sequence[RssResults]
 ) -> list[tuple[str, str]]:
     """Each goal of the issue with pass/**FAIL** (or the figure, for memory)."""
     out: list[tuple[str, str]] = []
@@ -250,12 +252,16 @@ def verdicts(
                 "pass" if bad == 0 else f"**FAIL**: {bad} errors",
             )
         )
-    if len(rss.points) == 3:
-        growth = rss.points[2][2] - rss.points[1][2]
+    for r in rss:
+        if len(r.points) != 3:
+            continue
+        (_, _, before), (_, early_n, early), (_, after_n, after) = r.points
+        bad = sum(w.non_2xx + w.socket_errors for w in r.runs)
         out.append(
             (
-                f"RSS growth from {rss.points[1][1]:,} to {rss.points[2][1]:,} requests",
-                f"{growth:+.1f} MiB (total {rss.points[2][2] - rss.points[0][2]:+.1f} MiB)",
+                f"RSS growth {early_n:,} → {after_n:,} requests, store {r.store}",
+                f"{after - early:+.1f} MiB (from start {after - before:+.1f} MiB)"
+                + (f"; **FAIL**: {bad} errors" if bad else ""),
             )
         )
     return out

@@ -80,7 +80,9 @@ def _markdown(rows: list[Row]) -> str:
     for row in rows:
         v = row.verdict
         verdict = {0: "conformant", 1: "NOT conformant"}.get(v.exit_code, f"exit {v.exit_code}")
-        if not row.ours_ok:
+        if not v.reported:
+            verdict = f"**exit {v.exit_code}, no report** (crashed?)"
+        elif not row.ours_ok:
             verdict = f"**{verdict}** (missed)" if row.expected != "(none)" else f"**{verdict}**"
         st_cells = ["-", "-"] if row.st is None else [_st_cell(row), f"{row.st.seconds:.1f}"]
         cells = [row.server, row.expected, verdict, ", ".join(v.failed) or "-",

@@ -24,7 +24,10 @@ if [ ! -x "$prism" ] || [ "$("$prism" --version 2>/dev/null)" != "$prism_version
 fi
 echo "install_tools: prism $("$prism" --version): $prism"
 
-# py-spy profiles the reference server when it is slower than Prism; optional.
-if [ -x "${VIRTUAL_ENV:-/nonexistent}/bin/pip" ] || command -v pip >/dev/null 2>&1; then
-    python -m pip install -q "py-spy>=0.4" || echo "install_tools: py-spy not installed (optional)" >&2
+# py-spy profiles the reference server when it is slower than Prism (optional); it goes into the
+# active Python environment, the one that runs bench/bench_server.py.
+py="${PYTHON:-python3}"
+if "$py" -m pip --version >/dev/null 2>&1; then
+    "$py" -m pip install -q "py-spy>=0.4" || echo "install_tools: py-spy not installed (optional)" >&2
 fi
+echo "install_tools: py-spy: $(command -v py-spy || echo 'not on PATH (optional)')"

@@ -20,6 +20,12 @@ from ._errors import SpecError
 
 __all__ = ["render_models"]
 
+_STRING_FORMATS = (
+    "binary", "byte", "date", "date-time", "duration", "email", "hostname", "idn-email",
+    "idn-hostname", "ipv4", "ipv6", "iri", "iri-reference", "json-pointer", "password", "regex",
+    "relative-json-pointer", "time", "uri", "uri-reference", "uri-template", "uuid",
+)  # fmt: skip
+
 # Each option closes a gap between pydantic's lax defaults and JSON Schema.
 _OPTIONS: dict[str, Any] = {
     "target_python_version": "3.11",
@@ -37,6 +43,8 @@ _OPTIONS: dict[str, Any] = {
     "disable_timestamp": True,
     "keep_model_order": True,
     "formatters": ["builtin"],  # ruff formats the final text once (see _generate)
+    # `format` is an annotation in JSON Schema 2020-12: "not-a-date" is a valid date-time string.
+    "type_mappings": [f"{name}=string" for name in _STRING_FORMATS],
 }
 
 # A number with a zero fraction is a JSON Schema `integer`; pydantic's StrictInt refuses it.

@@ -5,7 +5,7 @@ Run it as `vlmspec conform [--base-url URL]` or `pytest --pyargs conformance --b
 
 from ._clauses import CLAUSES, Clause, ClauseResult, Failure
 from ._report import merge_reports, to_json, to_junit, to_markdown
-from ._runner import PROFILES, Options, Profile, RunResult, run
+from ._runner import PROFILES, Options, Profile, RunResult, prepare, run
 from ._spec import Spec, load_spec
 from ._target import ConfigError, Target, embedded_server, target_from_base_url
 
@@ -24,6 +24,7 @@ __all__ = [
     "embedded_server",
     "load_spec",
     "merge_reports",
+    "prepare",
     "run",
     "target_from_base_url",
     "to_json",

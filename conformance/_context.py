@@ -28,8 +28,14 @@ class Settings:
     model: str | None = None
     deterministic: bool = False
     fuzz_cases: int = 20
+    negative_cases: int = 20
     coverage_cases: int = 40
     property_cases: int = 4
+
+    def cases_of(self, kind: str) -> int:
+        """How many Schemathesis cases of ``kind`` the run sends (examples: one per example)."""
+        counts = {"coverage": self.coverage_cases, "negative": self.negative_cases}
+        return 0 if kind == "examples" else counts.get(kind, self.fuzz_cases)
 
 
 class Context:
@@ -54,6 +60,7 @@ class Context:
         self.redactor = redactor
         self.settings = settings
         self.requests = 0
+        self.label = ""  # which generated case is being judged, for the failure report
         self.rng = random.Random(f"{settings.seed}:{task}")
 
     def pin(self, body: Any, max_tokens: int | None = None) -> Any:
@@ -111,7 +118,8 @@ class Context:
         if exchange is not None and exchange.status is not None:
             snippet = exchange.content[:300].decode("utf-8", "replace")
             response = self.redactor.text(f"HTTP {exchange.status}: {snippet}")
-        case = f"{self.task} (seed {self.settings.seed})"
+        label = f" {self.label}" if self.label else ""
+        case = f"{self.task}{label} (seed {self.settings.seed})"
         self.ledger.failed(clause, Failure(message, case, curl, response))
         return False
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
+import functools
 import json
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis import Case as _Case
 from schemathesis import GenerationMode
 from schemathesis.core import NOT_SET
@@ -21,6 +19,7 @@ from schemathesis.specs.openapi import checks as builtin
 from ._context import Context
 from ._http import Exchange
 from ._spec import CHAT_PATH, Spec
+from ._strategies import GENERATION_LOCK, draw
 from ._stream import parse_stream
 
 __all__ = ["FUZZ_KINDS", "generate_cases", "probe_fuzz"]
@@ -28,7 +27,6 @@ __all__ = ["FUZZ_KINDS", "generate_cases", "probe_fuzz"]
 Case = _Case[Any]
 
 FUZZ_KINDS = ("examples", "coverage", "positive", "negative")
-_LOCK = threading.Lock()
 _CACHE: dict[tuple[int, str, int, int], list[Case]] = {}
 
 
@@ -101,6 +99,7 @@ _CHECKS: tuple[tuple[str, Callable[..., Any]], ...] = (
 )
 
 
+@functools.cache
 def _schema(spec: Spec) -> Any:
     config = schemathesis.Config.from_dict({"output": {"sanitization": {"enabled": False}}})
     schema = schemathesis.openapi.from_dict(spec.document, config=config)
@@ -109,51 +108,50 @@ def _schema(spec: Spec) -> Any:
 
 
 def _draw(strategies: list[Any], count: int, run_seed: int) -> list[Case]:
-    found: list[Case] = []
-    for strategy in strategies:
+    return [case for strategy in strategies for case in draw(strategy, count, run_seed)]
 
-        @settings(
-            max_examples=count,
-            database=None,
-            deadline=None,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @seed(run_seed)
-        @given(strategy)
-        def collect(case: Case) -> None:
-            found.append(case)
 
-        collect()
-    return found
+def _spread(pool: list[Case], count: int, run_seed: int) -> list[Case]:
+    """``count`` cases evenly spread over ``pool``, offset by the seed."""
+    if count <= 0 or not pool:
+        return []
+    step = max(1, len(pool) // count)
+    return pool[run_seed % step :: step][:count]
+
+
+def _coverage(schema: Any, operation: Any, count: int, run_seed: int) -> list[Case]:
+    """Half positive, half negative cases from the whole (cheap, deterministic) coverage pool."""
+    modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+    config = schema.config.generation_for(operation=operation)
+    pool = list(
+        schema.iter_coverage_cases(operation, generation_modes=modes, generation_config=config)
+    )
+    # The pool lists every positive case before the first negative one.
+    positive = [c for c in pool if c.meta and c.meta.generation.mode == GenerationMode.POSITIVE]
+    negative = [
+        c for c in pool if not (c.meta and c.meta.generation.mode == GenerationMode.POSITIVE)
+    ]
+    half = count // 2
+    return _spread(positive, count - half, run_seed) + _spread(negative, half, run_seed)
 
 
 def generate_cases(spec: Spec, kind: str, count: int, run_seed: int) -> list[Case]:
     """``count`` cases of one kind, the same for the same seed (cached per process)."""
     key = (id(spec), kind, count, run_seed)
-    with _LOCK:
+    with GENERATION_LOCK:
         if key not in _CACHE:
             schema = _schema(spec)
             operation = schema[CHAT_PATH]["POST"]
             if kind == "examples":
                 cases = _draw(schema.get_strategies_from_examples(operation), 1, run_seed)
             elif kind == "coverage":
-                modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
-                config = schema.config.generation_for(operation=operation)
-                pool = list(
-                    itertools.islice(
-                        schema.iter_coverage_cases(
-                            operation, generation_modes=modes, generation_config=config
-                        ),
-                        count * 3,
-                    )
-                )
-                step = max(1, len(pool) // max(count, 1))
-                cases = pool[run_seed % step :: step][:count]
+                cases = _coverage(schema, operation, count, run_seed)
             else:
                 mode = GenerationMode.POSITIVE if kind == "positive" else GenerationMode.NEGATIVE
-                cases = _draw([operation.as_strategy(generation_mode=mode)], count, run_seed)
-            _CACHE[key] = cases[:count] if kind != "examples" else cases
+                cases = _draw([operation.as_strategy(generation_mode=mode)], count, run_seed)[
+                    :count
+                ]
+            _CACHE[key] = cases
         return _CACHE[key]
 
 
@@ -172,10 +170,7 @@ def _sendable(case: Case) -> bool:
 
 def probe_fuzz(ctx: Context, kind: str, part: int, parts: int) -> None:
     """Send slice ``part`` of ``parts`` of one generated kind and judge each response."""
-    count = {"examples": 0, "coverage": ctx.settings.coverage_cases}.get(
-        kind, ctx.settings.fuzz_cases
-    )
-    cases = generate_cases(ctx.spec, kind, count, ctx.settings.seed)
+    cases = generate_cases(ctx.spec, kind, ctx.settings.cases_of(kind), ctx.settings.seed)
     for case in cases[part::parts]:
         if not _sendable(case):
             continue

@@ -10,11 +10,17 @@ from ._http import Exchange
 from ._spec import schema_errors
 
 __all__ = [
+    "compare_stream",
+    "judge_format",
+    "judge_indexes",
+    "judge_stream",
+    "judge_usage",
     "probe_health",
     "probe_n",
     "probe_response_format",
     "probe_stream",
     "probe_stream_equivalence",
+    "reply_text",
     "user_body",
 ]
 
@@ -53,15 +59,16 @@ def _choices(ctx: Context, clause: str, exchange: Exchange) -> list[Any] | None:
     return choices if isinstance(choices, list) else None
 
 
-def _judge_indexes(ctx: Context, n: int, indexes: list[Any], exchange: Exchange) -> None:
+def judge_indexes(ctx: Context, n: int, indexes: list[Any], exchange: Exchange) -> None:
     expected = list(range(n))
     problems = []
-    if sorted(indexes, key=str) != expected:
+    numbers = [i for i in indexes if isinstance(i, int) and not isinstance(i, bool)]
+    if len(numbers) != len(indexes) or sorted(numbers) != expected:
         problems.append(f"n={n} gave choice indexes {indexes[:10]} (expected {expected[:10]})")
     ctx.judge("n-choices", problems, exchange)
 
 
-def _judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
+def judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
     if not isinstance(usage, dict):
         ctx.judge("usage", [f"usage is {type(usage).__name__}, not an object"], exchange)
         return
@@ -90,21 +97,21 @@ def probe_n(ctx: Context) -> None:
         choices = _choices(ctx, "n-choices", exchange)
         if choices is None:
             continue
-        _judge_indexes(
+        judge_indexes(
             ctx, n or 1, [c.get("index") for c in choices if isinstance(c, dict)], exchange
         )
         data = exchange.json()
-        _judge_usage(ctx, data.get("usage") if isinstance(data, dict) else None, exchange)
+        judge_usage(ctx, data.get("usage") if isinstance(data, dict) else None, exchange)
     exchange = ctx.chat(user_body(ctx, "Name a colour.", n=2, stream=True))
     if ctx.served("n-choices", exchange) and exchange.content_type == "text/event-stream":
         stream = ctx.stream_of(exchange)
-        _judge_indexes(ctx, 2, list(stream.reassembled()), exchange)
+        judge_indexes(ctx, 2, list(stream.reassembled()), exchange)
         for chunk in stream.chunks:
             if isinstance(chunk, dict) and chunk.get("usage") is not None:
-                _judge_usage(ctx, chunk["usage"], exchange)
+                judge_usage(ctx, chunk["usage"], exchange)
 
 
-def _judge_stream(ctx: Context, exchange: Exchange) -> None:
+def judge_stream(ctx: Context, exchange: Exchange) -> None:
     if exchange.error and exchange.status is None:
         ctx.judge("stream-framing", [exchange.error], exchange)
         return
@@ -148,7 +155,7 @@ def probe_stream(ctx: Context) -> None:
     ]
     for body in bodies:
         ctx.pin(body)
-        _judge_stream(ctx, ctx.chat(body))
+        judge_stream(ctx, ctx.chat(body))
 
 
 def probe_stream_equivalence(ctx: Context) -> None:
@@ -158,14 +165,21 @@ def probe_stream_equivalence(ctx: Context) -> None:
             "stream-equivalence", "target not declared deterministic (--deterministic); not judged"
         )
         return
-    body = user_body(ctx, "Describe the sea in five words.", temperature=0)
-    whole = ctx.chat(body)
+    compare_stream(ctx, user_body(ctx, "Describe the sea in five words.", temperature=0))
+
+
+def compare_stream(ctx: Context, body: dict[str, Any]) -> None:
+    """Send ``body`` without and with streaming; judge that both say the same per choice."""
+    whole = ctx.chat({**body, "stream": False})
     choices = _choices(ctx, "stream-equivalence", whole)
     streamed = ctx.chat({**body, "stream": True})
     if choices is None or not ctx.served("stream-equivalence", streamed):
         return
     parts = ctx.stream_of(streamed).reassembled()
     problems = []
+    indexes = [c.get("index") for c in choices if isinstance(c, dict)]
+    if sorted(parts) != sorted(i for i in indexes if isinstance(i, int)):
+        problems.append(f"stream has choices {sorted(parts)}, non-stream has {indexes[:10]}")
     for choice in choices:
         if not isinstance(choice, dict):
             continue
@@ -177,7 +191,20 @@ def probe_stream_equivalence(ctx: Context) -> None:
         }
         if got != want:
             problems.append(f"choice {index}: stream gave {got!r}, non-stream gave {want!r}")
-    ctx.judge("stream-equivalence", problems, streamed)
+    ctx.judge("stream-equivalence", problems[:3], streamed)
+
+
+def reply_text(ctx: Context, exchange: Exchange) -> str:
+    """The first choice's content of a served reply, streamed or not ("" when there is none)."""
+    if exchange.content_type == "text/event-stream":
+        return str(ctx.stream_of(exchange).reassembled().get(0, {}).get("content") or "")
+    data = exchange.json() if exchange.content_type == "application/json" else None
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return ""
+    message = choices[0].get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    return content if isinstance(content, str) else ""
 
 
 def probe_response_format(ctx: Context) -> None:
@@ -191,27 +218,32 @@ def probe_response_format(ctx: Context) -> None:
         fmt = body["response_format"]
         schema = fmt.get("schema") or fmt.get("json_schema") or {"type": "object"}
         for streamed in (False, True):
-            exchange = ctx.chat({**body, "stream": True} if streamed else body)
-            if not ctx.served("response-format", exchange):
-                continue
-            if streamed:
-                outcome = ctx.stream_of(exchange).reassembled()
-                finished = [(v["content"], v["finish_reason"]) for _, v in sorted(outcome.items())]
-            else:
-                data = exchange.json() if exchange.content_type == "application/json" else None
-                choices = data.get("choices") if isinstance(data, dict) else None
-                finished = [
-                    ((c.get("message") or {}).get("content"), c.get("finish_reason"))
-                    for c in choices or []
-                    if isinstance(c, dict)
-                ]
-            for content, reason in finished:
-                if reason != "stop":
-                    ctx.ledger.note(
-                        "response-format", f"replies cut by finish_reason {reason!r} are not judged"
-                    )
-                    continue
-                ctx.judge("response-format", _format_problems(name, content, schema), exchange)
+            judge_format(ctx, name, {**body, "stream": streamed}, schema)
+
+
+def judge_format(ctx: Context, name: str, body: dict[str, Any], schema: Any) -> None:
+    """Send ``body``; every reply that finished ("stop") must be JSON valid against ``schema``."""
+    exchange = ctx.chat(body)
+    if not ctx.served("response-format", exchange):
+        return
+    if body.get("stream"):
+        outcome = ctx.stream_of(exchange).reassembled()
+        finished = [(v["content"], v["finish_reason"]) for _, v in sorted(outcome.items())]
+    else:
+        data = exchange.json() if exchange.content_type == "application/json" else None
+        choices = data.get("choices") if isinstance(data, dict) else None
+        finished = [
+            ((c.get("message") or {}).get("content"), c.get("finish_reason"))
+            for c in choices or []
+            if isinstance(c, dict)
+        ]
+    for content, reason in finished:
+        if reason != "stop":
+            ctx.ledger.note(
+                "response-format", f"replies cut by finish_reason {reason!r} are not judged"
+            )
+            continue
+        ctx.judge("response-format", _format_problems(name, content, schema), exchange)
 
 
 def _format_problems(name: str, content: Any, schema: dict[str, Any]) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ._context import Context
 from ._http import Exchange
-from ._probes_core import user_body
+from ._probes_core import reply_text, user_body
 
 __all__ = [
     "MUTATIONS",
@@ -218,8 +218,4 @@ def probe_session(ctx: Context) -> None:
         exchange = ctx.chat(body)
         if not ctx.served("session-continuity", exchange):
             return
-        reply = ""
-        data = exchange.json() if exchange.content_type == "application/json" else None
-        if isinstance(data, dict) and data.get("choices"):
-            reply = ((data["choices"][0] or {}).get("message") or {}).get("content") or ""
-        messages.append({"role": "assistant", "content": reply})
+        messages.append({"role": "assistant", "content": reply_text(ctx, exchange)})

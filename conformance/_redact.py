@@ -19,6 +19,7 @@ _SECRET_KEY = re.compile(
 )
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 _MASK = "***"
+_ANYWHERE = 12  # secrets this long are masked wherever they occur, even inside words
 _SNIPPET = 2000
 
 
@@ -34,7 +35,12 @@ class Redactor:
 
     def text(self, value: str) -> str:
         for secret in self._secrets:
-            value = value.replace(secret, _MASK)
+            if len(secret) >= _ANYWHERE:
+                value = value.replace(secret, _MASK)
+            else:
+                # A short token is masked as a whole word only: "tok" must not mangle "max_tokens".
+                pattern = rf"(?<![A-Za-z0-9_]){re.escape(secret)}(?![A-Za-z0-9_])"
+                value = re.sub(pattern, _MASK, value)
         return _BEARER.sub(lambda m: m.group(1) + _MASK, value)
 
     def data(self, value: Any) -> Any:

@@ -26,6 +26,7 @@ def to_json(result: RunResult) -> str:
         "requests": result.requests,
         "seconds": round(result.seconds, 3),
         "stopped": result.stopped,
+        "internal_errors": result.internal_errors,
         **result.extra,
         "clauses": [clause.as_dict() for clause in result.clauses],
     }
@@ -50,6 +51,8 @@ def to_markdown(result: RunResult) -> str:
     ]
     if result.stopped:
         lines += [f"> {result.stopped}", ""]
+    for error in result.internal_errors:
+        lines += [f"> internal error of vlmspec (not a verdict): {error}", ""]
     lines += [
         "| clause | verdict | checks | requests | time | notes |",
         "|---|---|---:|---:|---:|---|",

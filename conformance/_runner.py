@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,15 +15,15 @@ import httpx
 
 from . import _probes_core as core
 from . import _probes_rules as rules
+from . import _properties as props
 from ._clauses import ClauseResult, Ledger, clause_ids
 from ._context import Context, Settings
-from ._fuzz import probe_fuzz
 from ._http import Budget, BudgetExhausted, RateLimiter, Transport
 from ._redact import Redactor
 from ._spec import Spec
 from ._target import ConfigError, Target
 
-__all__ = ["PROFILES", "Options", "Profile", "RunResult", "run"]
+__all__ = ["PROFILES", "Options", "Profile", "RunResult", "prepare", "run"]
 
 
 @dataclass(frozen=True)
@@ -32,16 +33,39 @@ class Profile:
     max_requests: int
     coverage_cases: int
     fuzz_cases: int
+    negative_cases: int
+    property_cases: int
     parts: int
     examples: bool
 
 
 PROFILES = {
-    # smoke: targeted probes + Schemathesis' deterministic coverage phase (fuzzing is CPU-costly).
-    "smoke": Profile(max_requests=300, coverage_cases=40, fuzz_cases=0, parts=2, examples=False),
-    "ci": Profile(max_requests=3000, coverage_cases=200, fuzz_cases=100, parts=8, examples=True),
+    "smoke": Profile(
+        max_requests=300,
+        coverage_cases=40,
+        fuzz_cases=10,
+        negative_cases=4,
+        property_cases=12,
+        parts=2,
+        examples=False,
+    ),
+    "ci": Profile(
+        max_requests=3000,
+        coverage_cases=200,
+        fuzz_cases=100,
+        negative_cases=100,
+        property_cases=60,
+        parts=8,
+        examples=True,
+    ),
     "deep": Profile(
-        max_requests=30000, coverage_cases=1500, fuzz_cases=1000, parts=32, examples=True
+        max_requests=30000,
+        coverage_cases=1500,
+        fuzz_cases=1000,
+        negative_cases=1000,
+        property_cases=400,
+        parts=32,
+        examples=True,
     ),
 }
 
@@ -76,6 +100,7 @@ class RunResult:
     seconds: float
     stopped: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    internal_errors: list[str] = field(default_factory=list)
 
     @property
     def conformant(self) -> bool:
@@ -98,6 +123,10 @@ _PROBES: tuple[tuple[str, tuple[str, ...], Probe], ...] = (
     ("session", ("session-continuity", "response-schema"), rules.probe_session),
     ("equivalence", ("stream-equivalence",), core.probe_stream_equivalence),
     ("accepts", ("validation-accepts", "response-schema"), rules.probe_accepts),
+    ("property-n", ("n-choices", "usage", "stream-framing", "response-schema"), props.prop_n),
+    ("property-equivalence", ("stream-equivalence", "response-schema"), props.prop_equivalence),
+    ("property-format", ("response-format", "response-schema"), props.prop_response_format),
+    ("property-session", ("session-continuity", "response-schema"), props.prop_session),
 )
 _FUZZ_CLAUSES = (
     "validation-accepts",
@@ -109,14 +138,65 @@ _FUZZ_CLAUSES = (
 )
 
 
+def _probe_fuzz(ctx: Context, *, kind: str, part: int, parts: int) -> None:
+    from ._fuzz import probe_fuzz  # Schemathesis is the costliest import: only when needed
+
+    probe_fuzz(ctx, kind=kind, part=part, parts=parts)
+
+
+_PREPARED: set[tuple[int, int, tuple[tuple[str, int], ...]]] = set()
+_PREPARED_LOCK = threading.Lock()
+
+
+def prepare(spec: Spec, options: Options) -> None:
+    """Start generating the run's Schemathesis cases in the background (e.g. while a server
+    starts); ``run`` does this itself, calling it earlier only saves time."""
+    settings = _settings(PROFILES[options.profile], options, deterministic=False)
+    tasks = _plan(PROFILES[options.profile], options)
+    kinds = list(
+        dict.fromkeys(name.split("-")[1] for name, *_ in tasks if name.startswith("fuzz-"))
+    )
+    key = (id(spec), settings.seed, tuple((kind, settings.cases_of(kind)) for kind in kinds))
+    with _PREPARED_LOCK:
+        if not kinds or key in _PREPARED:
+            return
+        _PREPARED.add(key)
+    threading.Thread(target=_warm, args=(spec, settings, kinds), daemon=True).start()
+
+
+def _settings(profile: Profile, options: Options, *, deterministic: bool) -> Settings:
+    return Settings(
+        seed=options.seed,
+        max_tokens=options.max_tokens,
+        model=options.model,
+        deterministic=deterministic,
+        fuzz_cases=profile.fuzz_cases,
+        negative_cases=profile.negative_cases,
+        coverage_cases=profile.coverage_cases,
+        property_cases=profile.property_cases,
+    )
+
+
+def _warm(spec: Spec, settings: Settings, kinds: list[str]) -> None:
+    """Generate the run's Schemathesis cases while the targeted probes wait on the server."""
+    from ._fuzz import generate_cases
+
+    try:
+        for kind in kinds:
+            generate_cases(spec, kind, settings.cases_of(kind), settings.seed)
+    except Exception:  # the fuzz task meets the same error and reports it
+        return
+
+
 def _plan(profile: Profile, options: Options) -> list[tuple[str, tuple[str, ...], Probe]]:
     tasks = list(_PROBES)
     kinds = (["examples"] if profile.examples else []) + ["coverage"]
-    kinds += ["positive", "negative"] if profile.fuzz_cases else []
+    kinds += ["positive"] if profile.fuzz_cases else []
+    kinds += ["negative"] if profile.negative_cases else []
     for kind in kinds:
         parts = 1 if kind == "examples" else profile.parts
         for part in range(parts):
-            probe = partial(probe_fuzz, kind=kind, part=part, parts=parts)
+            probe = partial(_probe_fuzz, kind=kind, part=part, parts=parts)
             tasks.append((f"fuzz-{kind}-{part}", _FUZZ_CLAUSES, probe))
     wanted = set(options.clauses or clause_ids())
     tasks = [task for task in tasks if wanted & set(task[1])]
@@ -153,18 +233,15 @@ def run(
     ledger = Ledger(list(options.clauses) or None)
     redactor = Redactor(target.token)
     deterministic = target.deterministic if options.deterministic is None else options.deterministic
-    settings = Settings(
-        seed=options.seed,
-        max_tokens=options.max_tokens,
-        model=options.model,
-        deterministic=deterministic,
-        fuzz_cases=profile.fuzz_cases,
-        coverage_cases=profile.coverage_cases,
-    )
+    settings = _settings(profile, options, deterministic=deterministic)
     tasks = _plan(profile, options)
+    prepare(spec, options)
     if options.shard[1] > 1:
         for result in ledger.results.values():
             result.notes.append(f"shard {options.shard[0]}/{options.shard[1]}")
+
+    errors: list[str] = []
+    errors_lock = threading.Lock()
 
     def execute(task: tuple[str, tuple[str, ...], Probe]) -> None:
         name, clauses, probe = task
@@ -185,6 +262,12 @@ def run(
         except BudgetExhausted as exc:
             for clause in clauses:
                 ledger.note(clause, f"not fully checked: {exc}")
+        except Exception as exc:  # a bug of ours: reported (exit 3), never a verdict
+            text = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            with errors_lock:
+                errors.append(f"task {name}: {text}")
+            for clause in clauses:
+                ledger.note(clause, f"not fully checked: internal error in task {name}")
         finally:
             ledger.spent(clauses[0], context.requests, time.monotonic() - begun)
             if on_event:
@@ -208,4 +291,5 @@ def run(
         seconds=time.monotonic() - started,
         stopped=stopped,
         extra={"deterministic": deterministic, "tasks": len(tasks)},
+        internal_errors=errors,
     )

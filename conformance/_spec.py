@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -52,7 +53,23 @@ class Spec:
 
     def validate(self, component: str, instance: Any) -> list[str]:
         """Problems of ``instance`` against ``#/components/schemas/<component>`` (empty: valid)."""
+        try:
+            fast = _fast_validator(self, component)
+            if fast.is_valid(instance):
+                return []
+        except (ValueError, TypeError, OverflowError):
+            pass  # an instance the Rust validator cannot take (e.g. a huge integer)
         return _errors(_validator(self, component), instance)
+
+
+@functools.cache
+def _fast_validator(spec: Spec, component: str) -> Any:
+    # The Rust validator answers "valid?" ~50x faster; the Python one words the problems.
+    schema = {
+        "$ref": f"#/components/schemas/{component}",
+        "components": spec.document["components"],
+    }
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
 
 
 @functools.cache
@@ -90,7 +107,9 @@ def _errors(validator: Any, instance: Any) -> list[str]:
 def load_spec(path: Path) -> Spec:
     """Load the bundle at ``path``; raise ValueError with a one-line reason."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The C loader (when libyaml is there) reads the bundle ten times faster.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ValueError(f"cannot read the spec {path}: {' '.join(str(exc).split())}") from None
     if not isinstance(document, dict) or CHAT_PATH not in document.get("paths", {}):

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -72,8 +72,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def embedded_server(startup_timeout: float = 30.0) -> Iterator[Target]:
-    """Start the reference server (a subprocess) on a free loopback port with a fresh key."""
+def embedded_server(
+    startup_timeout: float = 30.0, on_spawn: Callable[[], None] | None = None
+) -> Iterator[Target]:
+    """Start the reference server (a subprocess) on a free loopback port with a fresh key.
+
+    ``on_spawn`` runs while the server starts up (e.g. to load the spec meanwhile).
+    """
     key = "vlmspec-conform-" + secrets.token_urlsafe(24)
     port = _free_port()
     command = [sys.executable, "-m", "vlmspec", "serve", "--host", "127.0.0.1"]
@@ -108,6 +113,8 @@ def embedded_server(startup_timeout: float = 30.0) -> Iterator[Target]:
     threading.Thread(target=pump_stdout, daemon=True).start()
     threading.Thread(target=pump_stderr, daemon=True).start()
     try:
+        if on_spawn is not None:
+            on_spawn()
         deadline = time.monotonic() + startup_timeout
         while not ready.wait(0.05):
             if process.poll() is not None or time.monotonic() > deadline:

@@ -1,7 +1,7 @@
 """pytest plugin: `pytest --pyargs conformance --base-url URL` runs the suite, one test per clause.
 
 Options: --base-url (omit it to start the embedded reference server), --vlmspec-token (default
-$VLMRUN_API_KEY), --vlmspec-profile, --vlmspec-seed. The plugin autoloads in every pytest run but
+$VLMRUN_API_KEY), --vlmspec-profile, --vlmspec-seed, --vlmspec-deterministic. The plugin autoloads in every pytest run but
 only adds options; tests exist only in the `conformance` package itself.
 """
 
@@ -40,6 +40,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Conformance profile (default smoke).",
     )
     _add(group, "--vlmspec-seed", default=0, type=int, help="Seed of generated cases.")
+    _add(
+        group,
+        "--vlmspec-deterministic",
+        action="store_true",
+        default=None,
+        help="The target's replies are deterministic: compare streams with non-stream replies "
+        "(always on for the embedded server).",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +62,9 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
         pytest.fail(f"no spec: {spec_path.one_line()}", pytrace=False)
     spec = conformance.load_spec(spec_path)
     options = conformance.Options(
-        profile=config.getoption("--vlmspec-profile"), seed=config.getoption("--vlmspec-seed")
+        profile=config.getoption("--vlmspec-profile"),
+        seed=config.getoption("--vlmspec-seed"),
+        deterministic=config.getoption("--vlmspec-deterministic"),
     )
     base_url = config.getoption("--base-url")
     token = config.getoption("--vlmspec-token") or os.environ.get("VLMRUN_API_KEY")

@@ -4,11 +4,13 @@
 
 API: VLM Run Unified Server 2026-05-19.0.
 
-Answers 429/500/502/503/504 and failed connections are retried up to `max_retries` times with
-exponential backoff, honouring Retry-After (seconds or an HTTP date, capped at
-`max_retry_delay`). A non-2xx answer raises an `ApiError` subclass whose `body` is the
-documented model for that status when the body parses, else the raw text. A stream ending
-before its terminator raises `StreamTerminatedError`; stream errors surface on iteration.
+Answers 429/500/502/503/504 and connections that could not be opened are retried up to
+`max_retries` times with exponential backoff, honouring Retry-After (seconds or an HTTP date,
+capped at `max_retry_delay`); a timeout after sending is not retried. A non-2xx answer raises an
+`ApiError` subclass whose `body` is the documented model for that status when the body parses,
+else the raw text. `<operation>_stream` methods are generators: the request is sent, and errors
+surface, on the first iteration; a stream ending before its terminator raises
+`StreamTerminatedError`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
-"""The models, server and client modules rendered from the bundle, for the generator tests."""
+"""The generated models, server and client with their bundle, and a fake service, for tests."""
 
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import ModuleType
@@ -24,25 +23,12 @@ class StubPackage(NamedTuple):
     client: ModuleType
 
 
-def render_package(out: Path, name: str) -> StubPackage:
-    """Render models + server + client for the bundle into ``out/name`` and import them."""
+def generated_package() -> StubPackage:
+    """The committed `generated` package (refresh it with `vlmspec generate`) and its bundle."""
     document = codegen.load_spec(BUNDLE)
     assert not isinstance(document, codegen.SpecError), document
-    models = codegen.render_models(document, str(BUNDLE))
-    assert isinstance(models, str), models
-    ir = codegen.build_ir(document)
-    package = out / name
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "models.py").write_text(models)
-    (package / "server.py").write_text(codegen.render_server(ir))
-    (package / "client.py").write_text(codegen.render_client(ir))
-    sys.path.insert(0, str(out))
-    try:
-        modules = [importlib.import_module(f"{name}.{m}") for m in ("models", "server", "client")]
-    finally:
-        sys.path.remove(str(out))
-    return StubPackage(document, ir, *modules)
+    modules = [importlib.import_module(f"generated.{m}") for m in ("models", "server", "client")]
+    return StubPackage(document, codegen.build_ir(document), *modules)
 
 
 class FakeService:

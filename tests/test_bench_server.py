@@ -102,10 +102,12 @@ def test_percentiles() -> None:
 
 def test_hot_spots_rank_self_and_inclusive_time(tmp_path: Path) -> None:
     root = tmp_path / "repo"
+    (root / "refserver").mkdir(parents=True)
+    (root / "refserver" / "__init__.py").write_text("")
     raw = tmp_path / "raw.txt"
     raw.write_text(
         f"main ({root}/refserver/_app.py:10);dumps (/usr/lib/python3.11/json/__init__.py:231) 30\n"
-        f"main ({root}/refserver/_app.py:10);work ({root}/refserver/_store.py:5) 60\n"
+        "main (refserver/_app.py:10);work (refserver/_store.py:5) 60\n"
         "idle (/x/site-packages/uvicorn/server.py:3) 10\n"
     )
     samples, spots = hot_spots(raw, root)
@@ -126,7 +128,7 @@ def test_render_reports_failures() -> None:
     ours = TargetResults("vlmspec serve")
     ours.runs.append(parse_output(_summary(), 10))
     ours.soak = parse_output(_summary(), 50)
-    rss = RssResults(points=[("before", 0, 50.0), ("after", 100, 60.5)], mix="m")
-    text = render(["env"], [ours], rss, [("goal", "**FAIL**: x")], None)
+    rss = RssResults("memory", "m", points=[("before", 0, 50.0), ("after", 100, 60.5)])
+    text = render(["env"], [ours], [rss], [("goal", "**FAIL**: x")], None)
     assert "| vlmspec serve | 10 | 500 | 1.50 | 9.00 | 1,000 | 3 | 3 |" in text
-    assert "**FAIL**" in text and "| after | 100 | 60.5 | +10.5 |" in text
+    assert "**FAIL**" in text and "| memory | after | 100 | 60.5 | +10.5 | 0 |" in text

@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests._stub_package import CHAT, FakeService, StubPackage, render_package
+from tests._stub_package import CHAT, FakeService, StubPackage, generated_package
 
 
 @pytest.fixture(scope="module")
-def stub(tmp_path_factory: pytest.TempPathFactory) -> StubPackage:
-    return render_package(tmp_path_factory.mktemp("stub"), "stub_client_pkg")
+def stub() -> StubPackage:
+    return generated_package()
 
 
 @pytest.fixture

@@ -1,76 +1,57 @@
-"""`vlmspec conform` end to end against the fixture servers of tests/test_conform_servers.py."""
+"""`vlmspec conform` end to end: the fixture servers of tests/conform_fixture_servers.py
+(in-process, one per module) and the embedded reference server (a real subprocess)."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
+from click.testing import CliRunner
 
 from conformance import merge_reports
+from tests.conform_fixture_servers import serving
+from vlmspec.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "canary-TOKEN-4f1d9b7e2c"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _start(fault: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    script = str(ROOT / "tests" / "test_conform_servers.py")
-    process = subprocess.Popen(
-        [sys.executable, script, str(port), CANARY, fault],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1)
-            return process, f"http://127.0.0.1:{port}/v1/openai"
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("fixture server did not start")
-
-
 @pytest.fixture(scope="module")
-def good_server() -> Iterator[str]:
-    process, url = _start("none")
-    yield url
-    process.kill()
-    process.wait()
+def root() -> Iterator[str]:
+    with serving(CANARY) as url:
+        yield url
 
 
-def conform(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "VLMRUN_API_KEY": CANARY, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "vlmspec", "conform", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=300,
+def base(root: str, fault: str | None = None) -> str:
+    return f"{root}/v1/openai" if fault is None else f"{root}/f/{fault}/v1/openai"
+
+
+def conform(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run `vlmspec conform ARGS` in this process: (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(
+        cli, ["conform", *args], env={"VLMRUN_API_KEY": CANARY, **(env or {})}
     )
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
 
 
-def test_correct_server_passes_with_reports_and_no_leak(good_server: str, tmp_path: Path) -> None:
+def report(directory: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((directory / "report.json").read_text())
+    return data
+
+
+def test_correct_server_passes_with_reports_and_no_leak(root: str, tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
-    done = conform(
+    code, out, err = conform(
         "--base-url",
-        good_server,
+        base(root),
         "--deterministic",
         "--report-dir",
         str(tmp_path / "out"),
@@ -78,59 +59,65 @@ def test_correct_server_passes_with_reports_and_no_leak(good_server: str, tmp_pa
         str(tmp_path / "junit.xml"),
         env={"GITHUB_STEP_SUMMARY": str(summary)},
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert report["conformant"] is True
-    assert {c["status"] for c in report["clauses"]} == {"pass"}
-    assert report["requests"] <= 300
+    assert code == 0, out + err
+    data = report(tmp_path / "out")
+    assert data["conformant"] is True and data["internal_errors"] == []
+    assert {c["status"] for c in data["clauses"]} == {"pass"}
+    assert data["requests"] <= 300
     assert "<testsuite" in (tmp_path / "junit.xml").read_text()
     assert "vlmspec conform: conformant" in summary.read_text()
-    outputs = [done.stdout, done.stderr] + [
-        p.read_text() for p in tmp_path.rglob("*") if p.is_file()
-    ]
+    outputs = [out, err] + [p.read_text() for p in tmp_path.rglob("*") if p.is_file()]
     assert all(CANARY not in text for text in outputs)
 
 
 @pytest.mark.parametrize(
-    ("fault", "clause"),
+    ("fault", "clause", "found_by"),
     [
-        ("usage", "usage"),
-        ("n", "n-choices"),
-        ("nodone", "stream-framing"),
-        ("accept-invalid", "validation-rejects"),
-        ("guest-token", "auth-invalid-token"),
-        ("loc", "validation-rejects"),
-        ("format", "response-format"),
-        ("loc", "skills"),
+        ("usage", "usage", ""),
+        ("n", "n-choices", ""),
+        ("nodone", "stream-framing", ""),
+        ("accept-invalid", "validation-rejects", ""),
+        ("guest-token", "auth-invalid-token", ""),
+        ("loc", "validation-rejects", ""),
+        ("loc", "skills", ""),
+        ("format", "response-format", ""),
+        # what no targeted probe reaches: only the seeded property cases find these
+        ("n-cap", "n-choices", "property-n"),
+        ("format-nested", "response-format", "property-format"),
+        ("stream-drift", "stream-equivalence", "property-equivalence"),
+        ("session-long", "session-continuity", "property-session"),
     ],
 )
-def test_faulty_server_fails_the_right_clause(fault: str, clause: str, tmp_path: Path) -> None:
-    process, url = _start(fault)
-    try:
-        done = conform("--base-url", url, "--clause", clause, "--report-dir", str(tmp_path))
-    finally:
-        process.kill()
-        process.wait()
-    assert done.returncode == 1, done.stdout + done.stderr
-    report = json.loads((tmp_path / "report.json").read_text())
-    failed = {c["id"]: c for c in report["clauses"] if c["status"] == "fail"}
+def test_faulty_server_fails_the_right_clause(
+    root: str, fault: str, clause: str, found_by: str, tmp_path: Path
+) -> None:
+    code, out, err = conform(
+        "--base-url",
+        base(root, fault),
+        "--clause",
+        clause,
+        "--deterministic",
+        "--report-dir",
+        str(tmp_path),
+    )
+    assert code == 1, out + err
+    data = report(tmp_path)
+    failed = {c["id"]: c for c in data["clauses"] if c["status"] == "fail"}
     assert clause in failed
-    failure = failed[clause]["failures"][0]
-    assert failure["curl"].startswith("curl ") and CANARY not in failure["curl"]
-    assert CANARY not in done.stdout + json.dumps(report)
+    failures = failed[clause]["failures"]
+    assert failures[0]["curl"].startswith("curl ") and CANARY not in failures[0]["curl"]
+    assert all(failure["case"].startswith(found_by) for failure in failures)
+    assert "(seed 0)" in failures[0]["case"]
+    assert CANARY not in out + err + json.dumps(data)
 
 
-def test_hanging_server_fails_within_the_timeout(tmp_path: Path) -> None:
-    process, url = _start("hang")
-    try:
-        done = conform("--base-url", url, "--timeout", "1", "--report-dir", str(tmp_path))
-    finally:
-        process.kill()
-        process.wait()
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    report = json.loads((tmp_path / "report.json").read_text())
-    assert "server stopped answering" in (report["stopped"] or "")
+def test_hanging_server_fails_within_the_timeout(root: str, tmp_path: Path) -> None:
+    code, _, err = conform(
+        "--base-url", base(root, "hang"), "--timeout", "1", "--report-dir", str(tmp_path)
+    )
+    assert code == 1
+    assert "Traceback" not in err
+    assert "server stopped answering" in (report(tmp_path)["stopped"] or "")
 
 
 @pytest.mark.parametrize(
@@ -138,71 +125,96 @@ def test_hanging_server_fails_within_the_timeout(tmp_path: Path) -> None:
     [
         ["--base-url", "ftp://example.com/v1"],
         ["--base-url", "not a url"],
-        ["--shard", "3/2"],
-        ["--shard", "x"],
+        ["--base-url", "http://127.0.0.1:9/v1", "--shard", "3/2"],
+        ["--base-url", "http://127.0.0.1:9/v1", "--shard", "x"],
         ["--clause", "nope"],
         ["--base-url", "http://127.0.0.1:9/v1/openai"],
     ],
 )
 def test_usage_and_unreachable_errors_exit_2(args: list[str]) -> None:
-    if args[0] == "--shard":
-        args = ["--base-url", "http://127.0.0.1:9/v1", *args]
-    done = conform(*args)
-    assert done.returncode == 2, done.stderr
-    assert done.stderr.count("\n") <= 1 and "Traceback" not in done.stderr
+    code, _, err = conform(*args)
+    assert code == 2, err
+    assert err.startswith("vlmspec: error: ") and err.count("\n") <= 1
 
 
-def test_max_requests_is_a_hard_cap(good_server: str, tmp_path: Path) -> None:
-    done = conform("--base-url", good_server, "--max-requests", "20", "--report-dir", str(tmp_path))
-    report = json.loads((tmp_path / "report.json").read_text())
-    assert report["requests"] <= 20
-    assert "used up" in report["stopped"]
-    assert done.returncode == 0
-    assert any(c["status"] == "skip" for c in report["clauses"])
+def test_max_requests_is_a_hard_cap(root: str, tmp_path: Path) -> None:
+    code, _, _ = conform(
+        "--base-url", base(root), "--max-requests", "20", "--report-dir", str(tmp_path)
+    )
+    data = report(tmp_path)
+    assert data["requests"] <= 20
+    assert "used up" in data["stopped"]
+    assert code == 0
+    assert any(c["status"] == "skip" for c in data["clauses"])
 
 
-def test_shards_merge_into_the_whole_verdict(good_server: str, tmp_path: Path) -> None:
+def test_shards_merge_into_the_whole_verdict(root: str, tmp_path: Path) -> None:
     reports = []
     for index in (1, 2):
         out = tmp_path / str(index)
-        done = conform("--base-url", good_server, "--shard", f"{index}/2", "--report-dir", str(out))
-        assert done.returncode == 0
-        reports.append(json.loads((out / "report.json").read_text()))
+        code, _, err = conform(
+            "--base-url", base(root), "--shard", f"{index}/2", "--report-dir", str(out)
+        )
+        assert code == 0, err
+        reports.append(report(out))
     merged = merge_reports(reports)
     assert merged["conformant"] is True
     judged = {c["id"] for c in merged["clauses"] if c["status"] == "pass"}
-    assert "stream-framing" in judged and "validation-rejects" in judged
+    assert {"stream-framing", "validation-rejects", "n-choices", "session-continuity"} <= judged
 
 
-def test_pytest_plugin_gives_the_same_verdicts(good_server: str) -> None:
-    process, bad = _start("usage")
-    try:
-        results = []
-        for url in (good_server, bad):
-            results.append(
-                subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "pytest",
-                        "-p",
-                        "no:cacheprovider",
-                        "-q",
-                        "--pyargs",
-                        "conformance",
-                        "--base-url",
-                        url,
-                    ],
-                    cwd=ROOT / "tests",
-                    capture_output=True,
-                    text=True,
-                    env={**os.environ, "VLMRUN_API_KEY": CANARY},
-                    timeout=300,
-                )
-            )
-    finally:
-        process.kill()
-        process.wait()
-    assert results[0].returncode == 0, results[0].stdout
-    assert results[1].returncode == 1
-    assert "test_clause[usage]" in results[1].stdout
+def test_a_seed_replays_the_same_failures(root: str, tmp_path: Path) -> None:
+    failures = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        code, _, _ = conform(
+            "--base-url",
+            base(root, "format-nested"),
+            "--clause",
+            "response-format",
+            "--seed",
+            "3",
+            "--report-dir",
+            str(out),
+        )
+        assert code == 1
+        found = [c["failures"] for c in report(out)["clauses"] if c["failures"]][0]
+        # the response carries a timestamp: the request and the verdict must be the same
+        failures.append([(f["message"], f["case"], f["curl"]) for f in found])
+    assert failures[0] == failures[1]
+
+
+def _subprocess(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "VLMRUN_API_KEY": CANARY},
+        timeout=300,
+    )
+
+
+def test_embedded_reference_server_is_conformant(tmp_path: Path) -> None:
+    done = _subprocess("-m", "vlmspec", "conform", "--report-dir", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = report(tmp_path)
+    assert {c["status"] for c in data["clauses"]} == {"pass"}
+    assert data["deterministic"] is True and data["requests"] <= 300
+    assert "Traceback" not in done.stderr
+
+
+def test_pytest_plugin_gives_the_same_verdicts(root: str) -> None:
+    pytest_args = ["-m", "pytest", "-p", "no:cacheprovider", "-q", "--pyargs", "conformance"]
+    embedded = _subprocess(*pytest_args, cwd=ROOT / "tests")
+    faulty = _subprocess(
+        *pytest_args,
+        "--base-url",
+        base(root, "usage"),
+        "--vlmspec-deterministic",
+        cwd=ROOT / "tests",
+    )
+    assert embedded.returncode == 0, embedded.stdout
+    assert "15 passed" in embedded.stdout
+    assert faulty.returncode == 1, faulty.stdout
+    assert "test_clause[usage]" in faulty.stdout and "1 failed, 14 passed" in faulty.stdout

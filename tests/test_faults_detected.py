@@ -21,7 +21,8 @@ REPRESENTATIVE = {
 
 
 def _explain(verdict: Verdict) -> str:
-    return f"exit {verdict.exit_code}, failed {verdict.failed}:\n{verdict.run.stdout[-3000:]}"
+    output = verdict.run.stdout[-3000:] + verdict.run.stderr[-2000:]
+    return f"exit {verdict.exit_code}, failed {verdict.failed}:\n{output}"
 
 
 def _params() -> list[object]:

@@ -6,16 +6,15 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from codegen import SpecError
+from codegen import SpecError, spec_for_testing
 
-from ._exit import EXIT_FAIL, EXIT_OK, fail
-from codegen import spec_for_testing
+from ._exit import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, fail
 
 if TYPE_CHECKING:
     from conformance import RunResult, Target
@@ -149,13 +148,6 @@ def conform(
     unknown = [c for c in clauses if c not in known]
     if unknown:
         fail(f"unknown --clause {', '.join(unknown)}; known: {', '.join(known)}")
-    spec_path = spec_for_testing()
-    if isinstance(spec_path, SpecError):
-        fail(spec_path)
-    try:
-        spec = conformance.load_spec(spec_path)
-    except ValueError as exc:
-        fail(str(exc))
     options = conformance.Options(
         profile=profile,
         seed=seed,
@@ -168,25 +160,44 @@ def conform(
         clauses=clauses,
         model=model,
     )
+    loaded: list[conformance.Spec] = []
+
+    def load() -> None:
+        # Runs while the embedded server starts: the spec, then case generation in the background.
+        spec_path = spec_for_testing()
+        if isinstance(spec_path, SpecError):
+            fail(spec_path)
+        try:
+            loaded.append(conformance.load_spec(spec_path))
+        except ValueError as exc:
+            fail(str(exc))
+        conformance.prepare(loaded[0], options)
+
     try:
-        with _target(base_url, token) as target, progress() as on_event:
-            result = conformance.run(spec, target, options, on_event=on_event)
+        with _target(base_url, token, load) as target, progress() as on_event:
+            result = conformance.run(loaded[0], target, options, on_event=on_event)
     except conformance.ConfigError as exc:
         fail(str(exc))
     print_summary(result)
     _write_reports(result, report_dir, junit)
+    for error in result.internal_errors:
+        print(f"vlmspec: error: internal error (a bug in vlmspec): {error}", file=sys.stderr)
+    if result.internal_errors and result.conformant:
+        raise SystemExit(EXIT_INTERNAL)
     raise SystemExit(EXIT_OK if result.conformant else EXIT_FAIL)
 
 
 @contextlib.contextmanager
-def _target(base_url: str | None, token: str | None) -> Iterator[Target]:
+def _target(base_url: str | None, token: str | None, load: Callable[[], None]) -> Iterator[Target]:
     import conformance
 
     if base_url is None:
-        with conformance.embedded_server() as target:
+        with conformance.embedded_server(on_spawn=load) as target:
             yield target
     else:
-        yield conformance.target_from_base_url(base_url, token)
+        target = conformance.target_from_base_url(base_url, token)
+        load()
+        yield target
 
 
 def _write_reports(result: RunResult, report_dir: Path | None, junit: Path | None) -> None:

@@ -101,7 +101,10 @@ def generate(spec_path: Path | None, out: Path | None) -> None:
         fail(project)
     files = _render(project, spec_path, out)
     root = project.root if project is not None else Path.cwd()
-    written = write_all_atomic(files)
+    try:
+        written = write_all_atomic(files)
+    except OSError as exc:
+        fail(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}")
     names = ", ".join(_display(path, root) for path in written)
     click.echo(f"wrote {len(written)} file(s): {names}" if written else "up to date")
 

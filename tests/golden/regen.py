@@ -18,9 +18,7 @@ def render() -> dict[str, str]:
     document = load_spec(FIXTURE)
     assert not isinstance(document, SpecError), document
     digest = hashlib.sha256(FIXTURE.read_bytes()).hexdigest()
-    files = render_package(
-        document, source=SOURCE, sha256=digest, out=EXPECTED, package="golden"
-    )
+    files = render_package(document, source=SOURCE, sha256=digest, out=EXPECTED, package="golden")
     assert not isinstance(files, SpecError), files
     return {f"{path.name}.txt": text for path, text in files.items()}
 

@@ -25,6 +25,7 @@ class Verdict:
     requests: int | None
     wall_seconds: float
     run: RunResult
+    reported: bool
 
     @property
     def detected(self) -> bool:
@@ -67,4 +68,4 @@ def conform(
         for c in clauses
         if c.get("status") == "fail"
     }
-    return Verdict(run.exit_code, failed, messages, data.get("requests"), wall, run)
+    return Verdict(run.exit_code, failed, messages, data.get("requests"), wall, run, bool(data))

@@ -1,17 +1,22 @@
-"""A small correct server for the conformance tests, with switchable faults (no tests here).
+"""A small correct server for the conformance tests, with faults chosen by URL (no tests here).
 
-Run: python tests/test_conform_servers.py PORT TOKEN [FAULT]
+`http://HOST/v1/openai` is the correct server; `http://HOST/f/<fault>/v1/openai` the same with
+one fault, so one server (a thread of the test process) serves every test of a module.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import io
 import json
-import sys
+import socket
+import threading
 import time
 import zipfile
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +28,25 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-FAULTS = ("none", "usage", "n", "nodone", "accept-invalid", "guest-token", "hang", "loc", "format")
+__all__ = ["FAULTS", "create_app", "serving"]
+
+FAULTS = (
+    "usage",
+    "n",
+    "nodone",
+    "accept-invalid",
+    "guest-token",
+    "hang",
+    "loc",
+    "format",
+    # faults only random cases find: the targeted probes stay within their reach
+    "n-cap",
+    "format-nested",
+    "stream-drift",
+    "session-long",
+)
+_N_CAP = 8
+_SESSION_TURNS = 3
 _SPEC = yaml.safe_load((Path(__file__).parent.parent / "spec" / "openapi.yaml").read_text())
 _REGISTRY = Registry().with_resource(
     "urn:spec", Resource.from_contents(_SPEC, default_specification=DRAFT202012)
@@ -64,33 +87,50 @@ def _skill_errors(body: dict[str, Any]) -> list[dict[str, Any]]:
     return errors
 
 
-def _value(schema: dict[str, Any]) -> Any:
+def _value(schema: dict[str, Any], hollow: bool = False, depth: int = 0) -> Any:
+    """A value valid against the small schemas the suite sends (``hollow``: nested objects {})."""
+    if "enum" in schema:
+        return schema["enum"][0]
     kind = schema.get("type", "object")
     if kind == "object":
-        return {name: _value(sub) for name, sub in schema.get("properties", {}).items()}
-    return {"string": "x", "number": 1.5, "integer": 1, "boolean": True, "array": []}.get(
-        str(kind), "x"
-    )
+        if hollow and depth > 0:
+            return {}
+        properties = schema.get("properties", {})
+        return {name: _value(sub, hollow, depth + 1) for name, sub in properties.items()}
+    if kind == "array":
+        return [_value(schema.get("items", {}), hollow, depth + 1)] * schema.get("minItems", 0)
+    if kind == "string":
+        size = max(schema.get("minLength", 0), 1)
+        return "x" * min(size, schema.get("maxLength", size))
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 1)
+    return {"boolean": True, "null": None}.get(str(kind), "x")
 
 
-def _reply(body: dict[str, Any], fault: str) -> str:
+def _reply(body: dict[str, Any], fault: str, streamed: bool) -> str:
     fmt = body.get("response_format") or {}
     if fmt and fault != "format":
-        return json.dumps(_value(fmt.get("schema") or fmt.get("json_schema") or {}))
+        schema = fmt.get("schema") or fmt.get("json_schema") or {}
+        return json.dumps(_value(schema, hollow=fault == "format-nested"))
+    if fault == "stream-drift" and streamed and len(body.get("messages") or []) > 1:
+        return "hello there!"
     return "hello there"
 
 
-def create_app(token: str, fault: str = "none") -> FastAPI:
+def create_app(token: str) -> FastAPI:
     app = FastAPI()
+    sessions: dict[str, int] = {}
 
     @app.get("/v1/health")
-    async def health() -> dict[str, str]:
+    @app.get("/f/{fault}/v1/health")
+    async def health(fault: str = "none") -> dict[str, str]:
         return {"status": "ok"}
 
     @app.post("/v1/openai/chat/completions")
-    async def chat(request: Request) -> Response:
+    @app.post("/f/{fault}/v1/openai/chat/completions")
+    async def chat(request: Request, fault: str = "none") -> Response:
         if fault == "hang":
-            time.sleep(3600)
+            await asyncio.sleep(3600)
         auth = request.headers.get("authorization")
         if auth is not None and auth != f"Bearer {token}" and fault != "guest-token":
             return JSONResponse(
@@ -109,10 +149,17 @@ def create_app(token: str, fault: str = "none") -> FastAPI:
             return JSONResponse({"detail": errors}, 422)
         if not isinstance(body, dict):
             body = {}
-        n = 1 if fault == "n" else int(body.get("n") or 1)
-        text = _reply(body, fault)
+        session = body.get("session_id")
+        if fault == "session-long" and isinstance(session, str):
+            sessions[session] = sessions.get(session, 0) + 1
+            if sessions[session] > _SESSION_TURNS:
+                return JSONResponse({"detail": "session expired"}, 401)
+        n = int(body.get("n") or 1)
+        n = 1 if fault == "n" else min(n, _N_CAP) if fault == "n-cap" else n
+        streamed = body.get("stream") is True
+        text = _reply(body, fault, streamed)
         created, ident = int(time.time()), "chatcmpl-fixture"
-        if body.get("stream") is True:
+        if streamed:
             return StreamingResponse(
                 _stream(ident, created, n, text, fault), media_type="text/event-stream"
             )
@@ -140,7 +187,7 @@ def create_app(token: str, fault: str = "none") -> FastAPI:
     return app
 
 
-async def _stream(ident: str, created: int, n: int, text: str, fault: str) -> Any:
+async def _stream(ident: str, created: int, n: int, text: str, fault: str) -> AsyncIterator[str]:
     def chunk(choices: list[dict[str, Any]]) -> str:
         data = {
             "id": ident,
@@ -158,8 +205,34 @@ async def _stream(ident: str, created: int, n: int, text: str, fault: str) -> An
         yield "data: [DONE]\n\n"
 
 
-if __name__ == "__main__":
-    port, key = int(sys.argv[1]), sys.argv[2]
-    mode = sys.argv[3] if len(sys.argv) > 3 else "none"
-    print(f"vlmspec serve: listening on http://127.0.0.1:{port}", flush=True)
-    uvicorn.run(create_app(key, mode), host="127.0.0.1", port=port, log_level="warning")
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def serving(token: str) -> Iterator[str]:
+    """Serve the fixture app on a loopback port (a thread of this process); yield its root URL."""
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(token),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the fixture server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)

@@ -1,0 +1,105 @@
+"""The suite's Hypothesis strategies and the checks the property cases rely on (no server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+
+from codegen import spec_for_testing
+from conformance import Spec, load_spec
+from conformance._clauses import Ledger
+from conformance._context import Context, Settings
+from conformance._http import Budget, Exchange, RateLimiter, Transport
+from conformance._probes_core import judge_indexes
+from conformance._redact import Redactor
+from conformance._strategies import conversations, draw, object_schemas, response_formats
+from conformance._target import target_from_base_url
+from tests.conform_fixture_servers import _value
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    path = spec_for_testing()
+    assert not hasattr(path, "one_line"), path
+    return load_spec(path)  # type: ignore[arg-type]
+
+
+def test_draws_are_replayable_from_the_seed() -> None:
+    first = draw(object_schemas(), 8, 42)
+    assert first == draw(object_schemas(), 8, 42)
+    assert first != draw(object_schemas(), 8, 43)
+    assert len(first) == 8
+
+
+def test_generated_schemas_are_valid_and_satisfiable() -> None:
+    for schema in draw(object_schemas(), 40, 1):
+        jsonschema.Draft202012Validator.check_schema(schema)
+        assert schema["type"] == "object"
+        # a witness built from the bounds proves every drawn schema can be answered
+        jsonschema.validate(_value(schema), schema)
+
+
+def test_generated_requests_are_valid_per_the_spec(spec: Spec) -> None:
+    for messages, fmt in zip(
+        draw(conversations(), 30, 2), draw(response_formats(), 30, 2), strict=True
+    ):
+        assert messages[-1]["role"] == "user"
+        body = {"messages": messages, "response_format": fmt, "max_tokens": 16}
+        assert spec.validate("AgentChatCompletionsRequest", body) == []
+
+
+def test_fast_and_worded_validation_agree(spec: Spec) -> None:
+    chunk: dict[str, Any] = {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [{"index": 0, "delta": {"content": "x"}}],
+    }
+    assert spec.validate("ChatCompletionChunk", chunk) == []
+    problems = spec.validate("ChatCompletionChunk", {**chunk, "created": -1})
+    assert problems and "created" in problems[0]
+    # an integer beyond 64 bits still gets a worded verdict, not a crash
+    assert spec.validate("ChatCompletionChunk", {**chunk, "created": 10**30}) == []
+
+
+def _context(spec: Spec) -> Context:
+    transport = Transport(Budget(0), RateLimiter(None))
+    return Context(
+        task="t",
+        spec=spec,
+        target=target_from_base_url("http://127.0.0.1:9/v1", None),
+        transport=transport,
+        ledger=Ledger(),
+        redactor=Redactor(),
+        settings=Settings(seed=0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("n", "indexes", "ok"),
+    [
+        (12, list(range(12)), True),
+        (128, list(reversed(range(128))), True),
+        (12, list(range(11)), False),
+        (3, [0, 1, 1], False),
+        (2, [0, True], False),
+        (2, ["0", "1"], False),
+    ],
+)
+def test_choice_indexes_must_be_exactly_0_to_n_minus_1(
+    spec: Spec, n: int, indexes: list[Any], ok: bool
+) -> None:
+    ctx = _context(spec)
+    judge_indexes(ctx, n, indexes, Exchange("POST", "http://x", {}))
+    result = ctx.ledger.finish()
+    verdict = next(r for r in result if r.id == "n-choices")
+    assert verdict.status == ("pass" if ok else "fail")
+
+
+def test_short_tokens_are_masked_as_words_only() -> None:
+    redactor = Redactor("tok")
+    assert redactor.text("total_tokens tok 'tok'") == "total_tokens *** '***'"
+    assert Redactor("a-long-secret-value").text("xa-long-secret-valuey") == "x***y"

@@ -1,0 +1,138 @@
+"""Bad input to `vlmspec generate`: exit 2, one line naming file and location, nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_generate_cli import make_project
+
+UNRESOLVABLE = "$ref: '#/components/schemas/Colour'"
+BAD_OVERLAY = """\
+overlay: 1.0.0
+info: {title: Stale, version: 1.0.0}
+actions:
+- target: $.components.schemas.Gone
+  update: {description: x}
+"""
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "spec/upstream.yaml" not in p.as_posix()
+    }
+
+
+def vlmspec(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vlmspec", *args], cwd=root, capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def generated_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = make_project(tmp_path_factory.mktemp("bad-input"))
+    done = vlmspec(project, "generate")
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+# (case, how the upstream text changes, text the error line must contain)
+UPSTREAM_CASES = [
+    ("malformed YAML", lambda t: t.replace("paths:", "paths: [", 1), "upstream.yaml:"),
+    ("not OpenAPI", lambda t: "swagger: '2.0'\ninfo: {}\n", "not an OpenAPI 3.x document"),
+    ("fails validation", lambda t: t.replace("'201':", "'999':", 1), "invalid OpenAPI document"),
+    (
+        "unresolvable $ref",
+        lambda t: t.replace(UNRESOLVABLE, "$ref: '#/components/schemas/Nope'"),
+        "unresolvable $ref: #/components/schemas/Nope",
+    ),
+    ("empty file", lambda t: "", "not a mapping"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [pytest.param(change, expected, id=case) for case, change, expected in UPSTREAM_CASES],
+)
+def test_bad_upstream(generated_project: Path, change: object, expected: str) -> None:
+    upstream = generated_project / "spec" / "upstream.yaml"
+    original = upstream.read_text("utf-8")
+    before = snapshot(generated_project)
+    try:
+        upstream.write_text(change(original), encoding="utf-8")  # type: ignore[operator]
+        done = vlmspec(generated_project, "generate")
+    finally:
+        upstream.write_text(original, encoding="utf-8")
+    assert_one_line_error(done, expected)
+    assert "spec/upstream.yaml" in done.stderr
+    assert snapshot(generated_project) == before
+
+
+def test_overlay_target_matching_nothing(generated_project: Path) -> None:
+    overlay = generated_project / "spec" / "overlays" / "020-stale.yaml"
+    before = snapshot(generated_project)
+    overlay.write_text(BAD_OVERLAY, encoding="utf-8")
+    try:
+        done = vlmspec(generated_project, "generate")
+    finally:
+        overlay.unlink()
+    assert_one_line_error(
+        done, "020-stale.yaml:$.actions[0].target: overlay target matches nothing"
+    )
+    assert snapshot(generated_project) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("openapi: 3.1.0\ninfo: [\n", "bad.yaml:"),
+        ("just: a mapping\n", "not an OpenAPI 3.x document"),
+        ("- a list\n", "not a mapping"),
+    ],
+)
+def test_bad_spec_option(generated_project: Path, text: str, expected: str) -> None:
+    spec = generated_project.parent / "bad.yaml"
+    spec.write_text(text, encoding="utf-8")
+    before = snapshot(generated_project)
+    done = vlmspec(generated_project, "generate", "--spec", str(spec))
+    assert_one_line_error(done, expected)
+    assert snapshot(generated_project) == before
+
+
+def test_missing_spec_file(generated_project: Path) -> None:
+    done = vlmspec(generated_project, "generate", "--spec", "no/such.yaml")
+    assert_one_line_error(done, "no/such.yaml: cannot read file")
+
+
+def test_check_reports_bad_input_as_exit_2(generated_project: Path) -> None:
+    upstream = generated_project / "spec" / "upstream.yaml"
+    original = upstream.read_text("utf-8")
+    try:
+        upstream.write_text("openapi: [", encoding="utf-8")
+        done = vlmspec(generated_project, "check")
+    finally:
+        upstream.write_text(original, encoding="utf-8")
+    assert_one_line_error(done, "malformed YAML")
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("vlmspec: error: "), lines[0]
+    assert expected in lines[0], lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_unwritable_output(generated_project: Path) -> None:
+    blocker = generated_project.parent / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    spec = generated_project / "spec" / "openapi.yaml"
+    done = vlmspec(generated_project, "generate", "--spec", str(spec), "--out", str(blocker / "x"))
+    assert_one_line_error(done, "cannot write")
