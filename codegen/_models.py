@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from ._errors import SpecError
@@ -141,30 +141,28 @@ def _constraints_only(annotation: ast.expr) -> ast.expr:
 def _inline_branch_roots(module: ast.Module, components: frozenset[str]) -> None:
     """Replace RootModels that name no component (e.g. `N` for a constrained anyOf branch)."""
     while True:
-        roots = {}
+        roots: dict[str, ast.expr] = {}
         for node in module.body:
             found = _root_of(node)
             if found and found[0] not in components:
                 roots[found[0]] = found[1]
-        # Inline one whose annotation mentions no other candidate (and not itself), then repeat.
-        ready = [
-            name
-            for name, annotation in sorted(roots.items())
-            if not {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)} & set(roots)
-        ]
+        # Inline those whose annotation mentions no candidate (nor itself); repeat for the rest.
+        ready = {
+            name: _constraints_only(annotation)
+            for name, annotation in roots.items()
+            if not {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)} & roots.keys()
+        }
         if not ready:
             return
-        name = ready[0]
-        replacement = _constraints_only(roots[name])
-        module.body = [n for n in module.body if _class_name(n) != name]
-        _Substitute(name, replacement).visit(module)
-        _drop_rebuild(module, name)
+        module.body = [n for n in module.body if _class_name(n) not in ready]
+        _Substitute(ready).visit(module)
+        _drop_rebuilds(module, ready.keys())
 
 
 def _alias_literal_roots(module: ast.Module) -> None:
     """`class E(RootModel[Literal[...]])` → `E: TypeAlias = Literal[...]`, so fields hold values."""
     body: list[ast.stmt] = []
-    changed = False
+    aliased: set[str] = set()
     for node in module.body:
         found = _root_of(node)
         target = _constraints_only(found[1]) if found else None
@@ -176,12 +174,12 @@ def _alias_literal_roots(module: ast.Module) -> None:
                 simple=1,
             )
             body.append(alias)
-            changed = True
-            _drop_rebuild(module, found[0])
+            aliased.add(found[0])
         else:
             body.append(node)
     module.body = body
-    if changed:
+    if aliased:
+        _drop_rebuilds(module, aliased)
         _add_imports(module, "typing", {"TypeAlias"})
 
 
@@ -211,12 +209,12 @@ def _assigns(node: ast.stmt, name: str) -> bool:
 
 
 class _Substitute(ast.NodeTransformer):
-    def __init__(self, name: str, replacement: ast.expr) -> None:
-        self.name = name
-        self.replacement = replacement
+    def __init__(self, replacements: Mapping[str, ast.expr]) -> None:
+        self.replacements = replacements
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
-        return copy.deepcopy(self.replacement) if node.id == self.name else node
+        found = self.replacements.get(node.id)
+        return node if found is None else copy.deepcopy(found)
 
 
 def _rename(module: ast.Module, names: Mapping[str, str]) -> bool:
@@ -228,14 +226,14 @@ def _rename(module: ast.Module, names: Mapping[str, str]) -> bool:
     return found
 
 
-def _drop_rebuild(module: ast.Module, name: str) -> None:
-    """Remove `Name.model_rebuild()` statements left behind for a class that is gone."""
+def _drop_rebuilds(module: ast.Module, names: Collection[str]) -> None:
+    """Remove `Name.model_rebuild()` statements left behind for classes that are gone."""
 
     def is_rebuild(node: ast.stmt) -> bool:
         if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
             return False
         func = node.value.func
-        return isinstance(func, ast.Attribute) and _name(func.value) == name
+        return isinstance(func, ast.Attribute) and _name(func.value) in names
 
     module.body = [n for n in module.body if not is_rebuild(n)]
 

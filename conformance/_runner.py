@@ -258,6 +258,8 @@ def run(
             on_event("start", name, len(tasks))
         begun = time.monotonic()
         try:
+            if budget.exhausted:  # don't generate cases that cannot be sent
+                raise BudgetExhausted(f"--max-requests {limit} used up")
             probe(context)
         except BudgetExhausted as exc:
             for clause in clauses:

@@ -1,8 +1,9 @@
 """pytest plugin: `pytest --pyargs conformance --base-url URL` runs the suite, one test per clause.
 
 Options: --base-url (omit it to start the embedded reference server), --vlmspec-token (default
-$VLMRUN_API_KEY), --vlmspec-profile, --vlmspec-seed, --vlmspec-deterministic. The plugin autoloads in every pytest run but
-only adds options; tests exist only in the `conformance` package itself.
+$VLMRUN_API_KEY), --vlmspec-profile, --vlmspec-seed, --vlmspec-deterministic. The plugin
+autoloads in every pytest run but only adds options; tests exist only in the `conformance`
+package itself.
 """
 
 from __future__ import annotations

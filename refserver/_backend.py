@@ -121,13 +121,11 @@ def choices_for(
     JSON content is never cut (a cut would not parse), so its finish_reason is always "stop";
     the vendor's own server does not honour max_tokens either (seed 004).
     """
-    result: list[Choice] = []
-    for index in range(n):
-        content = text
-        if temperature > 0 and n > 1 and not is_json:
-            content = f"{text} (choice {index})"
-        cut = False
-        if not is_json:
-            content, cut = truncate_tokens(content, max_tokens)
-        result.append(Choice(content, "length" if cut else "stop", count_tokens(content)))
-    return result
+    if temperature <= 0 or n == 1 or is_json:
+        return [_choice(text, max_tokens, is_json)] * n  # identical choices: make one
+    return [_choice(f"{text} (choice {i})", max_tokens, False) for i in range(n)]
+
+
+def _choice(text: str, max_tokens: int, is_json: bool) -> Choice:
+    content, cut = (text, False) if is_json else truncate_tokens(text, max_tokens)
+    return Choice(content, "length" if cut else "stop", count_tokens(content))

@@ -11,6 +11,7 @@ import referencing.exceptions
 import referencing.jsonschema
 from referencing import Registry, Resource
 
+from ._keywords import bounds, guess_type, merge, search
 from ._regex import string_for_pattern
 
 __all__ = ["NoInstance", "SchemaProblem", "check_schema", "instance_for"]
@@ -100,18 +101,18 @@ class _Builder:
                 raise NoInstance(f"cannot resolve $ref {schema['$ref']!r}") from exc
             rest = {k: v for k, v in schema.items() if k != "$ref"}
             target = found.contents
-            merged = _merge(target, rest) if isinstance(target, dict) else target
+            merged = merge(target, rest) if isinstance(target, dict) else target
             return self.gen(merged, found.resolver, depth + 1, salt)
         if "allOf" in schema:
             merged = {k: v for k, v in schema.items() if k != "allOf"}
             for part in schema["allOf"]:
                 if isinstance(part, dict) and "$ref" in part:
                     part = self._deref(part, resolver)
-                merged = _merge(merged, part)
+                merged = merge(merged, part)
             return self.gen(merged, resolver, depth + 1, salt)
         if "if" in schema:
             rest = {k: v for k, v in schema.items() if k not in ("if", "then", "else")}
-            branches = [_merge(schema["if"], schema.get("then", True)), schema.get("else", True)]
+            branches = [merge(schema["if"], schema.get("then", True)), schema.get("else", True)]
             return self._first_valid(
                 {**rest, "anyOf": branches}, branches, resolver, depth, salt, "anyOf"
             )
@@ -131,7 +132,7 @@ class _Builder:
         except referencing.exceptions.Unresolvable as exc:
             raise NoInstance(f"cannot resolve $ref {schema['$ref']!r}") from exc
         rest = {k: v for k, v in schema.items() if k != "$ref"}
-        return _merge(target, rest) if rest else target
+        return merge(target, rest) if rest else target
 
     def _first_valid(
         self, schema: dict[str, Any], branches: Any, resolver: Any, depth: int, salt: int, kw: str
@@ -139,7 +140,7 @@ class _Builder:
         rest = {k: v for k, v in schema.items() if k != kw}
         for branch in branches:
             try:
-                candidate = self.gen(_merge(rest, branch), resolver, depth + 1, salt)
+                candidate = self.gen(merge(rest, branch), resolver, depth + 1, salt)
             except NoInstance:
                 continue
             if self.valid(schema, candidate):
@@ -147,7 +148,7 @@ class _Builder:
         raise NoInstance(f"no {kw} branch yields an instance")
 
     def _typed(self, schema: dict[str, Any], resolver: Any, depth: int, salt: int) -> Any:
-        types = schema.get("type", _guess_type(schema))
+        types = schema.get("type", guess_type(schema))
         if isinstance(types, str):
             types = [types]
         for kind in types:
@@ -191,7 +192,7 @@ class _Builder:
     def _number(
         self, schema: dict[str, Any], resolver: Any, depth: int, salt: int, integer: bool = False
     ) -> Any:
-        low, high = _bounds(schema, self.draft4)
+        low, high = bounds(schema, self.draft4)
         step = schema.get("multipleOf", 1 if integer else None)
         if integer and isinstance(step, float) and not step.is_integer():
             step = 1  # integers are multiples of most fractions; validation has the last word
@@ -248,81 +249,12 @@ class _Builder:
                     (
                         s
                         for p, s in (schema.get("patternProperties") or {}).items()
-                        if _search(p, name)
+                        if search(p, name)
                     ),
                     extra,
                 )
             result[name] = self.gen(sub, resolver, depth + 1, 0)
         return result
-
-
-def _search(pattern: str, text: str) -> bool:
-    import re
-
-    try:
-        return re.search(pattern, text) is not None
-    except re.error:
-        return False
-
-
-def _bounds(schema: dict[str, Any], draft4: bool) -> tuple[float | None, float | None]:
-    low, high = schema.get("minimum"), schema.get("maximum")
-    ex_low, ex_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-    if draft4:
-        ex_low = low if ex_low is True else None
-        ex_high = high if ex_high is True else None
-    if isinstance(ex_low, int | float) and not isinstance(ex_low, bool):
-        bump = math.floor(ex_low) + 1 if float(ex_low).is_integer() else math.ceil(ex_low)
-        low = bump if low is None else max(low, bump)
-    if isinstance(ex_high, int | float) and not isinstance(ex_high, bool):
-        drop = math.ceil(ex_high) - 1 if float(ex_high).is_integer() else math.floor(ex_high)
-        high = drop if high is None else min(high, drop)
-    return low, high
-
-
-def _guess_type(schema: dict[str, Any]) -> list[str]:
-    if {"properties", "required", "additionalProperties", "minProperties"} & schema.keys():
-        return ["object"]
-    if {"items", "prefixItems", "minItems", "contains"} & schema.keys():
-        return ["array"]
-    if {"minLength", "maxLength", "pattern", "format"} & schema.keys():
-        return ["string"]
-    if {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"} & schema.keys():
-        return ["number"]
-    return ["null", "object", "string", "integer", "boolean", "array"]
-
-
-def _merge(left: Any, right: Any) -> Any:
-    if not isinstance(left, dict) or not isinstance(right, dict):
-        return right if left is True else left if right is True else {"allOf": [left, right]}
-    merged = dict(left)
-    for key, value in right.items():
-        if key not in merged:
-            merged[key] = value
-        elif key == "properties" and isinstance(value, dict):
-            merged[key] = {
-                **merged[key],
-                **{k: _merge(merged[key].get(k, True), v) for k, v in value.items()},
-            }
-        elif key == "required" and isinstance(value, list):
-            merged[key] = list(dict.fromkeys([*merged[key], *value]))
-        elif key == "type":
-            lt = [merged[key]] if isinstance(merged[key], str) else list(merged[key])
-            rt = [value] if isinstance(value, str) else list(value)
-            both = [t for t in lt if t in rt or (t == "integer" and "number" in rt)]
-            both += [t for t in rt if t == "integer" and "number" in lt and t not in both]
-            merged[key] = both
-        elif key in ("minimum", "minLength", "minItems", "minProperties", "exclusiveMinimum"):
-            merged[key] = max(merged[key], value) if _num(merged[key], value) else value
-        elif key in ("maximum", "maxLength", "maxItems", "maxProperties", "exclusiveMaximum"):
-            merged[key] = min(merged[key], value) if _num(merged[key], value) else value
-        else:
-            merged[key] = value
-    return merged
-
-
-def _num(a: Any, b: Any) -> bool:
-    return all(isinstance(x, int | float) and not isinstance(x, bool) for x in (a, b))
 
 
 def _local_refs_only(node: Any) -> bool:

@@ -78,8 +78,9 @@ def serve(
         print(f"{READY_PREFIX} http://{shown}:{bound}", flush=True)
 
     sys.stdout.flush()
-    # uvicorn shuts down gracefully, then re-raises the signal: make SIGTERM's exit a clean 0.
+    # uvicorn shuts down gracefully, then re-raises the signal: make that exit a clean 0.
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    signal.signal(signal.SIGINT, _exit_cleanly)
     _Server(config, ready).run(sockets=[sock])
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -113,7 +113,7 @@ class ReferenceService:
         else:
             choices = build(Prior())
         prompt = prompt_tokens(said)
-        ident = f"chatcmpl-{uuid.uuid4().hex}"
+        ident = f"chatcmpl-{os.urandom(12).hex()}"
         created = int(time.time())
         if body.stream:
             extra = body.model_extra or {}

@@ -11,7 +11,7 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 def count_tokens(text: str) -> int:
     """Number of tokens in *text*."""
-    return sum(1 for _ in _TOKEN.finditer(text))
+    return len(_TOKEN.findall(text))
 
 
 def truncate_tokens(text: str, limit: int) -> tuple[str, bool]:
@@ -21,6 +21,8 @@ def truncate_tokens(text: str, limit: int) -> tuple[str, bool]:
     """
     if limit <= 0:
         return "", bool(_TOKEN.search(text))
+    if len(text) <= limit:  # every token holds at least one character
+        return text, False
     for index, match in enumerate(_TOKEN.finditer(text), start=1):
         if index == limit:
             end = match.end()

@@ -178,34 +178,40 @@ def test_a_seed_replays_the_same_failures(root: str, tmp_path: Path) -> None:
             str(out),
         )
         assert code == 1
-        found = [c["failures"] for c in report(out)["clauses"] if c["failures"]][0]
+        found = next(c["failures"] for c in report(out)["clauses"] if c["failures"])
         # the response carries a timestamp: the request and the verdict must be the same
         failures.append([(f["message"], f["case"], f["curl"]) for f in found])
     assert failures[0] == failures[1]
 
 
-def _subprocess(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+def _subprocess(*args: str, cwd: Path = ROOT) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [sys.executable, *args],
         cwd=cwd,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "VLMRUN_API_KEY": CANARY},
-        timeout=300,
     )
 
 
+def _finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=300)
+    return process.returncode, out, err
+
+
 def test_embedded_reference_server_is_conformant(tmp_path: Path) -> None:
-    done = _subprocess("-m", "vlmspec", "conform", "--report-dir", str(tmp_path))
-    assert done.returncode == 0, done.stdout + done.stderr
+    code, out, err = _finish(_subprocess("-m", "vlmspec", "conform", "--report-dir", str(tmp_path)))
+    assert code == 0, out + err
     data = report(tmp_path)
     assert {c["status"] for c in data["clauses"]} == {"pass"}
     assert data["deterministic"] is True and data["requests"] <= 300
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in err
 
 
 def test_pytest_plugin_gives_the_same_verdicts(root: str) -> None:
     pytest_args = ["-m", "pytest", "-p", "no:cacheprovider", "-q", "--pyargs", "conformance"]
+    # both at once: each mostly waits on its server
     embedded = _subprocess(*pytest_args, cwd=ROOT / "tests")
     faulty = _subprocess(
         *pytest_args,
@@ -214,7 +220,7 @@ def test_pytest_plugin_gives_the_same_verdicts(root: str) -> None:
         "--vlmspec-deterministic",
         cwd=ROOT / "tests",
     )
-    assert embedded.returncode == 0, embedded.stdout
-    assert "15 passed" in embedded.stdout
-    assert faulty.returncode == 1, faulty.stdout
-    assert "test_clause[usage]" in faulty.stdout and "1 failed, 14 passed" in faulty.stdout
+    (code, out, _), (bad_code, bad_out, _) = _finish(embedded), _finish(faulty)
+    assert code == 0 and "15 passed" in out, out
+    assert bad_code == 1, bad_out
+    assert "test_clause[usage]" in bad_out and "1 failed, 14 passed" in bad_out

@@ -371,3 +371,17 @@ def test_over_limit_bodies_are_413(http: httpx.Client) -> None:
     response = _chat(http, {"messages": [{"role": "user", "content": padding}]})
     assert response.status_code == 413
     _check(response.json(), "ErrorResponse")
+
+
+def test_without_keys_any_token_is_accepted() -> None:
+    open_server = RunningServer()
+    try:
+        assert any("any bearer token is accepted" in line for line in open_server.banner)
+        response = httpx.post(
+            f"{open_server.openai_base}/chat/completions",
+            headers={"Authorization": "Bearer whatever"},
+            json={"messages": [{"role": "user", "content": "x"}]},
+        )
+        assert response.status_code == 201
+    finally:
+        assert open_server.stop() == 0

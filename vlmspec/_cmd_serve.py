@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -24,7 +25,8 @@ __all__ = ["serve"]
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite file for sessions and guest counters (default: in memory).",
+    help="SQLite file for sessions and guest counters; `:memory:` keeps nothing across restarts. "
+    "[default: $XDG_STATE_HOME/vlmspec/refserver.db]",
 )
 @click.option(
     "--api-key",
@@ -40,7 +42,22 @@ def serve(
     from refserver import ServeError
     from refserver import serve as run
 
+    if db is None:
+        db = _default_db()
+    elif str(db) == ":memory:":
+        db = None
     try:
         run(host, port, db, api_keys, access_log)
     except ServeError as exc:
         fail(str(exc))
+
+
+def _default_db() -> Path:
+    """Sessions survive a restart by default: a SQLite file in the user's state folder."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    folder = Path(state) / "vlmspec"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot create {folder} for the default --db ({exc.strerror}); pass --db PATH")
+    return folder / "refserver.db"
