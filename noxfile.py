@@ -1,4 +1,4 @@
-"""Developer sessions: `nox -s tests`, `lint`, `typecheck`, `generate`, `check`, `bench`, `sdk_vlmrun`."""
+"""Developer sessions: tests, lint, typecheck, generate, check, bench, sdk_vlmrun (`nox -l`)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,21 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "check", "tests"]
+nox.options.sessions = ["lint", "typecheck", "check", "tests", "sdk_vlmrun"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "venv"
 
 PYTHON = "3.11"
-OUR_CODE = ["codegen", "vlmspec", "refserver", "conformance", "generated", "tests", "bench", "noxfile.py"]
+OUR_CODE = [
+    "codegen",
+    "vlmspec",
+    "refserver",
+    "conformance",
+    "generated",
+    "tests",
+    "bench",
+    "noxfile.py",
+]
 
 
 @nox.session(python=PYTHON)
@@ -34,7 +43,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on our code and on generated code."""
     session.install("-e", ".[dev]")
-    session.run("mypy", "codegen", "vlmspec", "refserver", "conformance", "generated")
+    session.run("mypy", "codegen", "vlmspec", "refserver", "conformance", "generated", "tests", "bench")
 
 
 @nox.session(python=PYTHON)
@@ -69,12 +78,17 @@ def sdk_vlmrun(session: nox.Session) -> None:
     gets this session's venv and the server runs from a second venv (VLMSPEC_SERVER_PYTHON).
     """
     session.install("vlmrun==0.9.2", "pytest")
-    server_venv = Path(session.create_tmp()) / "server-venv"
+    server_venv = Path(session.create_tmp()).resolve() / "server-venv"
     if not (server_venv / "bin" / "python").exists():
         session.run(sys.executable, "-m", "venv", str(server_venv), external=True)
     server_python = str(server_venv / "bin" / "python")
     session.run(server_python, "-m", "pip", "install", "--quiet", "-e", ".", external=True)
     session.run(
-        "python", "-m", "pytest", "tests/sdk_vlmrun", "-p", "no:cacheprovider",
+        "python",
+        "-m",
+        "pytest",
+        "tests/sdk_vlmrun",
+        "-p",
+        "no:cacheprovider",
         env={"VLMSPEC_SERVER_PYTHON": server_python},
     )

@@ -48,7 +48,9 @@ def load_overlay(path: Path) -> Overlay | SpecError:
     title = info.get("title", "") if isinstance(info, dict) else ""
     raw_actions = doc.get("actions")
     if not isinstance(raw_actions, list) or not raw_actions:
-        return SpecError("invalid overlay", "`actions` must be a non-empty list", where, "$.actions")
+        return SpecError(
+            "invalid overlay", "`actions` must be a non-empty list", where, "$.actions"
+        )
     actions: list[Action] = []
     for index, raw in enumerate(raw_actions):
         if not isinstance(raw, dict):
@@ -107,7 +109,9 @@ def apply_overlay(document: Document, overlay: Overlay) -> Document | SpecError:
             # Delete from the deepest and highest index first, so earlier locations stay valid.
             for node in sorted(nodes, key=_location_key, reverse=True):
                 if not node.location:
-                    return SpecError("invalid overlay", "cannot remove the root", overlay.path, where)
+                    return SpecError(
+                        "invalid overlay", "cannot remove the root", overlay.path, where
+                    )
                 parent, key = _parent_and_key(result, node.location)
                 del parent[key]
             continue
@@ -119,5 +123,7 @@ def apply_overlay(document: Document, overlay: Overlay) -> Document | SpecError:
                 _merge(value, action.update)
             else:
                 detail = f"cannot merge a {type(action.update).__name__} into {node.path()}"
-                return SpecError("overlay update does not fit its target", detail, overlay.path, where)
+                return SpecError(
+                    "overlay update does not fit its target", detail, overlay.path, where
+                )
     return result

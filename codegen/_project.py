@@ -69,7 +69,9 @@ def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Proj
     for key, default in _DEFAULTS.items():
         value = table.get(key, default)
         if not isinstance(value, str) or not value:
-            return SpecError("bad [tool.vlmspec]", f"`{key}` must be a non-empty string", str(pyproject))
+            return SpecError(
+                "bad [tool.vlmspec]", f"`{key}` must be a non-empty string", str(pyproject)
+            )
         values[key] = value
     if not values["package"].replace(".", "_").isidentifier():
         detail = f"`package` {values['package']!r} is not an importable module name"

@@ -4,8 +4,9 @@ Run it as `vlmspec conform [--base-url URL]` or `pytest --pyargs conformance --b
 """
 
 from ._clauses import CLAUSES, Clause, ClauseResult, Failure
+from ._plan import PROFILES, Options, Profile
 from ._report import merge_reports, to_json, to_junit, to_markdown
-from ._runner import PROFILES, Options, Profile, RunResult, prepare, run
+from ._runner import RunResult, prepare, run
 from ._spec import Spec, load_spec
 from ._target import ConfigError, Target, embedded_server, target_from_base_url
 

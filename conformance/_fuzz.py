@@ -27,7 +27,7 @@ __all__ = ["FUZZ_KINDS", "generate_cases", "probe_fuzz"]
 Case = _Case[Any]
 
 FUZZ_KINDS = ("examples", "coverage", "positive", "negative")
-_CACHE: dict[tuple[int, str, int, int], list[Case]] = {}
+_CACHE: dict[tuple[str, str, int, int], list[Case]] = {}
 
 
 @schemathesis.check
@@ -137,7 +137,7 @@ def _coverage(schema: Any, operation: Any, count: int, run_seed: int) -> list[Ca
 
 def generate_cases(spec: Spec, kind: str, count: int, run_seed: int) -> list[Case]:
     """``count`` cases of one kind, the same for the same seed (cached per process)."""
-    key = (id(spec), kind, count, run_seed)
+    key = (spec.digest, kind, count, run_seed)
     with GENERATION_LOCK:
         if key not in _CACHE:
             schema = _schema(spec)
@@ -174,28 +174,36 @@ def probe_fuzz(ctx: Context, kind: str, part: int, parts: int) -> None:
     for case in cases[part::parts]:
         if not _sendable(case):
             continue
-        body = case.body
-        if isinstance(body, dict) and not ctx.spec.validate("AgentChatCompletionsRequest", body):
-            # Positive bodies stay valid with a small reply budget; the check needs no more.
-            body = ctx.pin(dict(body))
-            if isinstance(body.get("n"), int | float):
-                body["n"] = min(int(body["n"]), 2)
-            case.body = body
-        valid = not ctx.spec.validate("AgentChatCompletionsRequest", body)
-        exchange = ctx.chat(body)
-        if valid:
-            ctx.served("validation-accepts", exchange)
-        elif exchange.status in (401, 429) or (exchange.error and exchange.status is None):
-            ctx.judge("validation-rejects", [exchange.error] if exchange.error else [], exchange)
-        else:
-            problems = (
-                []
-                if exchange.status == 422
-                else [f"a body invalid per the schema got HTTP {exchange.status}, expected 422"]
-            )
-            ctx.judge("validation-rejects", problems, exchange)
-        if exchange.status is not None and not exchange.error:
-            _run_checks(ctx, case, exchange)
+        generated = case.body
+        try:
+            _send_case(ctx, case)
+        finally:
+            case.body = generated  # the cached case stays as generated (a replay sends it again)
+
+
+def _send_case(ctx: Context, case: Case) -> None:
+    body = case.body
+    if isinstance(body, dict) and not ctx.spec.validate("AgentChatCompletionsRequest", body):
+        # Positive bodies stay valid with a small reply budget; the check needs no more.
+        body = ctx.pin(dict(body))
+        if isinstance(body.get("n"), int | float):
+            body["n"] = min(int(body["n"]), 2)
+        case.body = body
+    valid = not ctx.spec.validate("AgentChatCompletionsRequest", body)
+    exchange = ctx.chat(body)
+    if valid:
+        ctx.served("validation-accepts", exchange)
+    elif exchange.status in (401, 429) or (exchange.error and exchange.status is None):
+        ctx.judge("validation-rejects", [exchange.error] if exchange.error else [], exchange)
+    else:
+        problems = (
+            []
+            if exchange.status == 422
+            else [f"a body invalid per the schema got HTTP {exchange.status}, expected 422"]
+        )
+        ctx.judge("validation-rejects", problems, exchange)
+    if exchange.status is not None and not exchange.error:
+        _run_checks(ctx, case, exchange)
 
 
 def _run_checks(ctx: Context, case: Case, exchange: Exchange) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,12 @@ class Spec:
 
     path: Path
     document: dict[str, Any]
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """Identifies the document's content (caches of generated cases are keyed by it)."""
+        text = json.dumps(self.document, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def chat(self) -> dict[str, Any]:

@@ -62,7 +62,16 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
     if not isinstance(spec_path, os.PathLike):
         pytest.fail(f"no spec: {spec_path.one_line()}", pytrace=False)
     spec = conformance.load_spec(spec_path)
+    # `-k usage` selects clause tests: only their checks run.
+    selected = {
+        item.callspec.params["clause"]
+        for item in request.session.items
+        if isinstance(item, pytest.Function)
+        and getattr(item.module, "__name__", "") == "conformance.test_conformance"
+        and "clause" in getattr(getattr(item, "callspec", None), "params", {})
+    }
     options = conformance.Options(
+        clauses=tuple(c.id for c in conformance.CLAUSES if c.id in selected),
         profile=config.getoption("--vlmspec-profile"),
         seed=config.getoption("--vlmspec-seed"),
         deterministic=config.getoption("--vlmspec-deterministic"),

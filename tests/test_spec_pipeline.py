@@ -36,7 +36,11 @@ def _project(tmp_path: Path) -> Path:
 
 def _vlmspec(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "vlmspec", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "vlmspec", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -106,16 +110,29 @@ def test_overlay_remove_handles_several_matches() -> None:
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("no-match", "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n"
-         "  - target: $.nope\n    update: {x: 1}\n", "matches nothing"),
-        ("bad-path", "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n"
-         "  - target: $.[\n    update: {x: 1}\n", "bad JSONPath"),
+        (
+            "no-match",
+            "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n"
+            "  - target: $.nope\n    update: {x: 1}\n",
+            "matches nothing",
+        ),
+        (
+            "bad-path",
+            "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n"
+            "  - target: $.[\n    update: {x: 1}\n",
+            "bad JSONPath",
+        ),
         ("not-overlay", "openapi: 3.1.0\n", "not an Overlay"),
-        ("no-update", "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n"
-         "  - target: $.info\n", "needs `update`"),
+        (
+            "no-update",
+            "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: $.info\n",
+            "needs `update`",
+        ),
     ],
 )
-def test_bad_overlay_is_a_located_error(tmp_path: Path, name: str, text: str, expected: str) -> None:
+def test_bad_overlay_is_a_located_error(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
     path = _write(tmp_path / f"{name}.yaml", text)
     result = build_bundle(UPSTREAM, [path], tmp_path)
     assert isinstance(result, SpecError)
@@ -157,7 +174,9 @@ def test_cli_bundle_and_validate_in_another_project(tmp_path: Path) -> None:
     (project / "spec" / "openapi.yaml").unlink()
     done = _vlmspec(project, "spec", "bundle")
     assert done.returncode == 0, done.stderr
-    assert (project / "spec" / "openapi.yaml").read_text() == (ROOT / "spec/openapi.yaml").read_text()
+    assert (project / "spec" / "openapi.yaml").read_text() == (
+        ROOT / "spec/openapi.yaml"
+    ).read_text()
     assert _vlmspec(project / "spec", "spec", "validate").returncode == 0
 
 

@@ -139,8 +139,9 @@ def conform(
     report_dir: Path | None,
     junit: Path | None,
 ) -> None:
-    """Test a server against the spec, clause by clause (targeted probes, Schemathesis
-    examples/coverage/fuzzing with positive and negative data, and our own checks)."""
+    """Test a server against the spec, clause by clause: targeted probes, seeded Hypothesis
+    property cases (any n, random conversations, random JSON Schemas, long sessions) and
+    Schemathesis examples/coverage/fuzzing with positive and negative data."""
     import conformance
     from conformance._console import print_summary, progress
 

@@ -19,8 +19,10 @@ def require_project() -> Project:
     if isinstance(project, SpecError):
         fail(project)
     if project is None:
-        fail("no vlmspec project here: no pyproject.toml with a [tool.vlmspec] table "
-             f"in {Path.cwd()} or any parent")
+        fail(
+            "no vlmspec project here: no pyproject.toml with a [tool.vlmspec] table "
+            f"in {Path.cwd()} or any parent"
+        )
     return project
 
 

@@ -1,0 +1,145 @@
+"""What a run does: profiles, options and the ordered task list (probes and generated cases)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from . import _probes_core as core
+from . import _probes_rules as rules
+from . import _properties as props
+from ._clauses import clause_ids
+from ._context import Context, Settings
+
+__all__ = ["PROFILES", "Options", "Probe", "Profile", "Task", "plan", "settings_for"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much a run does: generated cases per kind and the default request cap."""
+
+    max_requests: int
+    coverage_cases: int
+    fuzz_cases: int
+    negative_cases: int
+    property_cases: int
+    parts: int
+    examples: bool
+
+
+PROFILES = {
+    "smoke": Profile(
+        max_requests=300,
+        coverage_cases=40,
+        fuzz_cases=10,
+        negative_cases=4,
+        property_cases=12,
+        parts=2,
+        examples=False,
+    ),
+    "ci": Profile(
+        max_requests=3000,
+        coverage_cases=200,
+        fuzz_cases=100,
+        negative_cases=100,
+        property_cases=60,
+        parts=8,
+        examples=True,
+    ),
+    "deep": Profile(
+        max_requests=30000,
+        coverage_cases=1500,
+        fuzz_cases=1000,
+        negative_cases=1000,
+        property_cases=400,
+        parts=32,
+        examples=True,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a run needs besides the target and the spec."""
+
+    profile: str = "smoke"
+    seed: int = 0
+    max_requests: int | None = None
+    rate_limit: float | None = None
+    workers: int = 4
+    shard: tuple[int, int] = (1, 1)
+    timeout: float = 10.0
+    max_tokens: int = 16
+    model: str | None = None
+    deterministic: bool | None = None
+    clauses: tuple[str, ...] = ()
+
+
+Probe = Callable[[Context], None]
+Task = tuple[str, tuple[str, ...], Probe]
+
+# (task id, clauses it judges, probe) in run order: targeted probes first, then generated cases.
+_PROBES: tuple[Task, ...] = (
+    ("health", ("health",), core.probe_health),
+    ("choices", ("n-choices", "usage", "response-schema"), core.probe_n),
+    ("stream", ("stream-framing", "stream-consistency", "response-schema"), core.probe_stream),
+    ("invalid-token", ("auth-invalid-token", "response-schema"), rules.probe_invalid_token),
+    ("rejects", ("validation-rejects", "response-schema"), rules.probe_rejects),
+    ("skills", ("skills", "response-schema"), rules.probe_skills),
+    ("response-format", ("response-format", "response-schema"), core.probe_response_format),
+    ("anonymous", ("auth-anonymous", "response-schema"), rules.probe_anonymous),
+    ("extensions", ("extensions", "response-schema"), rules.probe_extensions),
+    ("session", ("session-continuity", "response-schema"), rules.probe_session),
+    ("equivalence", ("stream-equivalence",), core.probe_stream_equivalence),
+    ("accepts", ("validation-accepts", "response-schema"), rules.probe_accepts),
+    ("property-n", ("n-choices", "usage", "stream-framing", "response-schema"), props.prop_n),
+    ("property-equivalence", ("stream-equivalence", "response-schema"), props.prop_equivalence),
+    ("property-format", ("response-format", "response-schema"), props.prop_response_format),
+    ("property-session", ("session-continuity", "response-schema"), props.prop_session),
+)
+_FUZZ_CLAUSES = (
+    "validation-accepts",
+    "validation-rejects",
+    "response-schema",
+    "stream-framing",
+    "usage",
+    "n-choices",
+)
+
+
+def _probe_fuzz(ctx: Context, *, kind: str, part: int, parts: int) -> None:
+    from ._fuzz import probe_fuzz  # Schemathesis is the costliest import: only when needed
+
+    probe_fuzz(ctx, kind=kind, part=part, parts=parts)
+
+
+def plan(profile: Profile, options: Options) -> list[Task]:
+    """The tasks of a run, in order: targeted probes, property cases, then Schemathesis'."""
+    tasks = list(_PROBES)
+    kinds = (["examples"] if profile.examples else []) + ["coverage"]
+    kinds += ["positive"] if profile.fuzz_cases else []
+    kinds += ["negative"] if profile.negative_cases else []
+    for kind in kinds:
+        parts = 1 if kind == "examples" else profile.parts
+        for part in range(parts):
+            probe = partial(_probe_fuzz, kind=kind, part=part, parts=parts)
+            tasks.append((f"fuzz-{kind}-{part}", _FUZZ_CLAUSES, probe))
+    wanted = set(options.clauses or clause_ids())
+    tasks = [task for task in tasks if wanted & set(task[1])]
+    index, count = options.shard
+    return [task for position, task in enumerate(tasks) if position % count == index - 1]
+
+
+def settings_for(profile: Profile, options: Options, *, deterministic: bool) -> Settings:
+    """The knobs probes read, from a profile and the options."""
+    return Settings(
+        seed=options.seed,
+        max_tokens=options.max_tokens,
+        model=options.model,
+        deterministic=deterministic,
+        fuzz_cases=profile.fuzz_cases,
+        negative_cases=profile.negative_cases,
+        coverage_cases=profile.coverage_cases,
+        property_cases=profile.property_cases,
+    )
