@@ -1,4 +1,5 @@
-"""The vlmspec conformance suite: targeted probes, Schemathesis phases and our own checks.
+"""The vlmspec conformance suite: targeted probes, seeded Hypothesis property cases for what a
+schema cannot say, Schemathesis phases, and our own checks.
 
 Run it as `vlmspec conform [--base-url URL]` or `pytest --pyargs conformance --base-url URL`.
 """

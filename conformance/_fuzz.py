@@ -18,6 +18,7 @@ from schemathesis.specs.openapi import checks as builtin
 
 from ._context import Context
 from ._http import Exchange
+from ._probes_rules import loc_problems
 from ._spec import CHAT_PATH, Spec
 from ._strategies import GENERATION_LOCK, draw
 from ._stream import parse_stream
@@ -191,7 +192,14 @@ def _send_case(ctx: Context, case: Case) -> None:
         case.body = body
     valid = not ctx.spec.validate("AgentChatCompletionsRequest", body)
     exchange = ctx.chat(body)
-    if valid:
+    if valid and _semantic_reject(body, exchange):
+        ctx.ledger.note(
+            "validation-accepts",
+            "422s naming a generated JSON Schema or skill zip are accepted (content the "
+            "OpenAPI schema cannot constrain)",
+        )
+        ctx.judge("validation-accepts", [], exchange)
+    elif valid:
         ctx.served("validation-accepts", exchange)
     elif exchange.status in (401, 429) or (exchange.error and exchange.status is None):
         ctx.judge("validation-rejects", [exchange.error] if exchange.error else [], exchange)
@@ -204,6 +212,20 @@ def _send_case(ctx: Context, case: Case) -> None:
         ctx.judge("validation-rejects", problems, exchange)
     if exchange.status is not None and not exchange.error:
         _run_checks(ctx, case, exchange)
+
+
+# Fields whose content (a JSON Schema, a zip) the OpenAPI schema cannot constrain: a server may
+# reject what it carries with a 422 naming the field (the contract's semantic 422).
+_CONTENT_FIELDS: tuple[tuple[str, ...], ...] = (("response_format",), ("skills",))
+
+
+def _semantic_reject(body: Any, exchange: Exchange) -> bool:
+    if exchange.status != 422 or not isinstance(body, dict):
+        return False
+    return any(
+        body.get(path[0]) is not None and not loc_problems(exchange, path)
+        for path in _CONTENT_FIELDS
+    )
 
 
 def _run_checks(ctx: Context, case: Case, exchange: Exchange) -> None:

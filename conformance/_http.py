@@ -10,6 +10,9 @@ from typing import Any
 
 import httpx
 
+from ._deadline import deadline as within
+from ._deadline import deadline_transport
+
 __all__ = ["Budget", "BudgetExhausted", "Exchange", "RateLimiter", "Transport"]
 
 _USER_AGENT = "vlmspec-conform/0.1"
@@ -110,7 +113,9 @@ class Transport:
         self._timeouts = 0
         self._lock = threading.Lock()
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
-        self._client = httpx.Client(timeout=timeout, limits=limits, follow_redirects=False)
+        self._client = httpx.Client(
+            timeout=timeout, transport=deadline_transport(limits), follow_redirects=False
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -153,15 +158,21 @@ class Transport:
             request = self._client.build_request(
                 exchange.method, exchange.url, content=content, headers=exchange.headers
             )
-            response = self._client.send(request, stream=True)
-            try:
-                exchange.status = response.status_code
-                exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
-                exchange.content, exchange.error = self._read(response, deadline)
-            finally:
-                response.close()
+            with within(deadline):
+                response = self._client.send(request, stream=True)
+                try:
+                    exchange.status = response.status_code
+                    exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
+                    exchange.content, exchange.error = self._read(response, deadline)
+                finally:
+                    response.close()
         except httpx.TimeoutException:
-            exchange.error = f"no answer within the {self.timeout:g}s timeout (server hangs)"
+            exchange.error = (
+                f"no answer within the {self.timeout:g}s timeout (server hangs)"
+                if exchange.status is None
+                else f"response not complete within the {self.timeout:g}s timeout "
+                "(endless or stalled body/stream)"
+            )
         except httpx.ConnectError as exc:
             exchange.error = f"cannot connect: {_reason(exc)}"
         except (httpx.RemoteProtocolError, httpx.LocalProtocolError) as exc:

@@ -9,6 +9,7 @@ package itself.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -61,7 +62,10 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
     spec_path = spec_for_testing()
     if not isinstance(spec_path, os.PathLike):
         pytest.fail(f"no spec: {spec_path.one_line()}", pytrace=False)
-    spec = conformance.load_spec(spec_path)
+    try:
+        spec = conformance.load_spec(spec_path)
+    except ValueError as exc:
+        pytest.fail(str(exc), pytrace=False)
     # `-k usage` selects clause tests: only their checks run.
     selected = {
         item.callspec.params["clause"]
@@ -80,7 +84,9 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
     token = config.getoption("--vlmspec-token") or os.environ.get("VLMRUN_API_KEY")
     try:
         if base_url is None:
-            with conformance.embedded_server() as target:
+            # generation of the cases starts while the server starts
+            prepare = functools.partial(conformance.prepare, spec, options)
+            with conformance.embedded_server(on_spawn=prepare) as target:
                 yield conformance.run(spec, target, options)
         else:
             yield conformance.run(spec, conformance.target_from_base_url(base_url, token), options)

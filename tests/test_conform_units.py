@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import pytest
 
 from conformance import ConfigError, merge_reports, target_from_base_url
-from conformance._http import Budget, BudgetExhausted, Exchange
+from conformance._http import Budget, BudgetExhausted, Exchange, RateLimiter, Transport
 from conformance._probes_rules import loc_problems
 from conformance._redact import Redactor
 from conformance._stream import parse_stream
@@ -96,3 +99,32 @@ def test_merge_fails_a_clause_failed_in_any_shard() -> None:
         [{"requests": 1, "clauses": [clause]}, {"requests": 1, "clauses": [failed]}]
     )
     assert merged["conformant"] is False and merged["clauses"][0]["checks"] == 2
+
+
+def test_a_dripping_server_is_cut_off_by_the_request_deadline() -> None:
+    """httpx's timeouts bound each read; the transport bounds the whole request."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def drip() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            # a complete answer in ~2.5 s, each byte well within the per-read timeout
+            for byte in b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nx-pad: 0123456789\r\n\r\n{}":
+                if stop.wait(0.05):
+                    return
+                connection.sendall(bytes([byte]))
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    transport = Transport(Budget(None), RateLimiter(None), timeout=0.5)
+    try:
+        exchange = transport.send("GET", f"http://127.0.0.1:{port}/v1/health")
+    finally:
+        stop.set()
+        transport.close()
+        listener.close()
+    assert exchange.status is None
+    assert exchange.error is not None and "no answer within the 0.5s timeout" in exchange.error

@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_serve_app(args))
     except KeyboardInterrupt:
         pass
-    except OSError as exc:
-        print(f"tests.servers: error: {exc}", file=sys.stderr)
+    except (OSError, ImportError) as exc:
+        print(f"tests.servers: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     return 0
 
