@@ -6,7 +6,7 @@ import importlib
 import re
 from typing import Any
 
-__all__ = ["string_for_pattern"]
+__all__ = ["string_for_pattern", "strings_for_pattern"]
 
 # The stdlib regex parser: private but stable, and it is exactly the dialect `re` will check.
 _parser: Any = importlib.import_module("re._parser")
@@ -14,6 +14,7 @@ _c: Any = importlib.import_module("re._constants")
 
 _MAX_OUTPUT = 4096
 _POOL = "aA0 _-.x@/:zZ9!#,;=+~\t\n"
+_PADDING = [*"abcdefghij0123456789", *(a + b for a in "abc" for b in "abcdefghij")]
 _CATEGORY_CHAR = {
     "CATEGORY_DIGIT": "0",
     "CATEGORY_NOT_DIGIT": "a",
@@ -68,7 +69,7 @@ def _set_char(items: list[tuple[Any, Any]], variant: int) -> str:
         if name == "LITERAL":
             choices.append(chr(av))
         elif name == "RANGE":
-            choices.append(chr(av[0]))
+            choices += [chr(av[0] + i) for i in range(min(av[1] - av[0] + 1, 4))]
         elif name == "CATEGORY":
             choices.append(_CATEGORY_CHAR.get(str(av), "a"))
     if not choices:
@@ -142,11 +143,20 @@ def string_for_pattern(
     pattern: str, min_length: int = 0, max_length: int | None = None
 ) -> str | None:
     """Return a string that ``re.search(pattern)`` accepts within the length bounds, or None."""
+    found = strings_for_pattern(pattern, min_length, max_length, 1)
+    return found[0] if found else None
+
+
+def strings_for_pattern(
+    pattern: str, min_length: int = 0, max_length: int | None = None, count: int = 1
+) -> list[str]:
+    """Up to ``count`` distinct strings ``re.search(pattern)`` accepts within the length bounds."""
     try:
         compiled = re.compile(pattern)
         parsed = _parser.parse(pattern)
     except (re.error, RecursionError, OverflowError, ValueError):
-        return None
+        return []
+    found: dict[str, None] = {}
     seen: list[str] = []
     for variant in range(4):
         for extra in (0, 1, 2, 3, 5, 8, 16, 32, 64):
@@ -155,12 +165,17 @@ def string_for_pattern(
             except (_TooLong, RecursionError, ValueError, OverflowError):
                 break
             if _fits(text, compiled, min_length, max_length):
-                return text
+                found[text] = None
+                if len(found) >= count:
+                    return list(found)
             seen.append(text)
-    # Unanchored patterns still match with padding around a match.
-    for text in seen[:8]:
+    # Unanchored patterns still match with padding around a match; padding also makes variety.
+    for text in list(dict.fromkeys([*found, *seen]))[:8]:
         missing = max(0, min_length - len(text))
-        for padded in (text + "a" * missing, "a" * missing + text, text + "0" * missing):
-            if _fits(padded, compiled, min_length, max_length):
-                return padded
-    return None
+        for pad in ("a" * missing, "0" * missing, *_PADDING):
+            for padded in (text + pad, pad + text):
+                if padded not in found and _fits(padded, compiled, min_length, max_length):
+                    found[padded] = None
+                    if len(found) >= count:
+                        return list(found)
+    return list(found)

@@ -1,0 +1,61 @@
+"""Last resort: a derandomized (so deterministic) search with Schemathesis' schema generator."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import jsonschema
+
+from ._instance_errors import NoInstance
+
+__all__ = ["search_instance"]
+
+_MAX_EXAMPLES = 200
+# Hypothesis is not thread-safe, and the server builds instances on worker threads.
+_LOCK = threading.Lock()
+_DRAFTS = {
+    jsonschema.Draft4Validator: "Draft4",
+    jsonschema.Draft6Validator: "Draft6",
+    jsonschema.Draft7Validator: "Draft7",
+    jsonschema.Draft201909Validator: "Draft201909",
+}
+
+
+def _local_refs_only(node: Any) -> bool:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if ref is not None and not (isinstance(ref, str) and ref.startswith("#")):
+            return False
+        return all(_local_refs_only(v) for v in node.values())
+    if isinstance(node, list):
+        return all(_local_refs_only(v) for v in node)
+    return True
+
+
+def search_instance(schema: Any, validator: Any) -> Any:
+    """The first instance the search finds that ``validator`` accepts, else NoInstance."""
+    # Only local $refs: the generator's resolver would otherwise fetch remote ones.
+    if not _local_refs_only(schema):
+        raise NoInstance("the schema has non-local $refs")
+    try:
+        # Imported here: Schemathesis takes a while to import and most schemas never get here.
+        import hypothesis
+        import jsonschema_rs
+        from schemathesis.generation.jsonschema.builder import build
+        from schemathesis.generation.jsonschema.context import Alphabet
+
+        draft = getattr(jsonschema_rs, _DRAFTS.get(type(validator), "Draft202012"))
+        quiet = hypothesis.settings(
+            max_examples=_MAX_EXAMPLES,
+            database=None,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(hypothesis.HealthCheck),
+            phases=[hypothesis.Phase.generate, hypothesis.Phase.shrink],
+        )
+        with _LOCK:
+            strategy = build(schema, draft=draft, formats={}, alphabet=Alphabet())
+            return hypothesis.find(strategy, validator.is_valid, settings=quiet)
+    except Exception as exc:  # the generator and Hypothesis raise assorted errors on odd schemas
+        raise NoInstance(f"no instance found for the schema ({type(exc).__name__})") from exc
