@@ -21,6 +21,7 @@ __all__ = ["Builder", "validator_class"]
 _MAX_DEPTH = 24
 _MAX_STEPS = 20_000  # generation calls per instance; past this the search takes over
 _BRANCH_SALTS = 3
+_MAX_LENGTH = 1_000_000
 _FORMATS: dict[str, Callable[[int], str]] = {
     "date-time": lambda n: f"2024-01-{1 + n % 28:02d}T00:00:00Z",
     "date": lambda n: f"2024-01-{1 + n % 28:02d}",
@@ -189,6 +190,8 @@ class Builder:
 
     def _string(self, schema: dict[str, Any], resolver: Any, depth: int, salt: int) -> Any:
         low = int(schema.get("minLength", 0))
+        if low > _MAX_LENGTH:
+            raise NoInstance("minLength is too large")
         high = schema.get("maxLength")
         high = None if high is None else int(high)
         if schema.get("format") in _FORMATS:

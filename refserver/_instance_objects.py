@@ -45,21 +45,23 @@ def _value_schema(schema: dict[str, Any], name: str) -> Any:
     return found
 
 
-def _spare_names(b: Builder, schema: dict[str, Any], resolver: Any, depth: int) -> Iterator[str]:
+def _spare_names(
+    b: Builder, schema: dict[str, Any], resolver: Any, depth: int, count: int
+) -> Iterator[str]:
     """Names for optional keys: declared ones, then from the patterns, then invented ones."""
     yield from schema.get("properties") or {}
     for pattern in schema.get("patternProperties") or {}:
-        yield from strings_for_pattern(str(pattern), 0, None, _NAMES_PER_SOURCE)
+        yield from strings_for_pattern(str(pattern), 0, None, count)
     names = schema.get("propertyNames", True)
     if isinstance(names, dict) and names:
-        for salt in range(_NAMES_PER_SOURCE):
+        for salt in range(count):
             try:
                 name = b.gen(merge(names, {"type": "string"}), resolver, depth + 1, salt)
             except NoInstance:
                 break
             if isinstance(name, str):
                 yield name
-    for index in range(_NAMES_PER_SOURCE):
+    for index in range(count):
         yield f"key{index}"
 
 
@@ -83,7 +85,7 @@ def object_instance(
     names = schema.get("propertyNames", True)
     values: dict[str, Any] = {}
     low = int(schema.get("minProperties", 0))
-    spare = _spare_names(b, schema, resolver, depth)
+    spare = _spare_names(b, schema, resolver, depth, low + _NAMES_PER_SOURCE)
     while len(keys) < low:
         name = next((n for n in spare if n not in keys), None)
         if name is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import jsonschema
@@ -12,6 +13,9 @@ from ._instance_errors import NoInstance
 __all__ = ["search_instance"]
 
 _MAX_EXAMPLES = 200
+_BUDGET_SECONDS = 5.0
+# Sizes past these would take the search longer than any client waits; the builder had its try.
+_MAX_SIZES = {"minLength": 100_000, "minItems": 1_000, "minProperties": 1_000, "minContains": 1_000}
 # Hypothesis is not thread-safe, and the server builds instances on worker threads.
 _LOCK = threading.Lock()
 _DRAFTS = {
@@ -33,11 +37,29 @@ def _local_refs_only(node: Any) -> bool:
     return True
 
 
+def _too_large(node: Any) -> bool:
+    if isinstance(node, dict):
+        for key, limit in _MAX_SIZES.items():
+            value = node.get(key)
+            if isinstance(value, int | float) and value > limit:
+                return True
+        return any(_too_large(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_too_large(v) for v in node)
+    return False
+
+
+class _OutOfTime(Exception):
+    pass
+
+
 def search_instance(schema: Any, validator: Any) -> Any:
     """The first instance the search finds that ``validator`` accepts, else NoInstance."""
     # Only local $refs: the generator's resolver would otherwise fetch remote ones.
     if not _local_refs_only(schema):
         raise NoInstance("the schema has non-local $refs")
+    if _too_large(schema):
+        raise NoInstance("the schema asks for too large an instance")
     try:
         # Imported here: Schemathesis takes a while to import and most schemas never get here.
         import hypothesis
@@ -52,10 +74,20 @@ def search_instance(schema: Any, validator: Any) -> Any:
             derandomize=True,
             deadline=None,
             suppress_health_check=list(hypothesis.HealthCheck),
-            phases=[hypothesis.Phase.generate, hypothesis.Phase.shrink],
+            # No shrinking: the first find is as deterministic, and the budget stays predictable.
+            phases=[hypothesis.Phase.generate],
         )
+        deadline = time.monotonic() + _BUDGET_SECONDS
+
+        def in_time(draw: Any) -> Any:
+            # Checked before each draw: examples too large to draw never reach the condition.
+            if time.monotonic() > deadline:
+                raise _OutOfTime
+            return draw(strategy)
+
         with _LOCK:
             strategy = build(schema, draft=draft, formats={}, alphabet=Alphabet())
-            return hypothesis.find(strategy, validator.is_valid, settings=quiet)
+            timed = hypothesis.strategies.composite(in_time)()
+            return hypothesis.find(timed, validator.is_valid, settings=quiet)
     except Exception as exc:  # the generator and Hypothesis raise assorted errors on odd schemas
         raise NoInstance(f"no instance found for the schema ({type(exc).__name__})") from exc

@@ -32,17 +32,7 @@ def test_every_hostile_server_has_an_expected_problem() -> None:
     assert set(PROBLEM) == set(HOSTILE)
 
 
-# Known gap in conformance/_http.py: --timeout bounds the body, not a response head that
-# arrives one byte at a time (httpx's read timeout restarts on every byte). Strict: once
-# fixed, this xfail turns into a failure so that the mark gets removed.
-_DRIP = pytest.mark.xfail(strict=True, reason="conform --timeout does not bound a dripped head")
-
-
-def _params() -> list[object]:
-    return [pytest.param(n, marks=_DRIP if n == "drip" else ()) for n in sorted(HOSTILE)]
-
-
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_conform_survives_hostile_server(name: str) -> None:
     with running_server(["--hostile", name]) as root:
         command = [sys.executable, "-m", "vlmspec", "conform", "--base-url", f"{root}/v1/openai"]
