@@ -64,6 +64,7 @@ def search_instance(schema: Any, validator: Any) -> Any:
         # Imported here: Schemathesis takes a while to import and most schemas never get here.
         import hypothesis
         import jsonschema_rs
+        from hypothesis import strategies as st
         from schemathesis.generation.jsonschema.builder import build
         from schemathesis.generation.jsonschema.context import Alphabet
 
@@ -87,7 +88,7 @@ def search_instance(schema: Any, validator: Any) -> Any:
 
         with _LOCK:
             strategy = build(schema, draft=draft, formats={}, alphabet=Alphabet())
-            timed = hypothesis.strategies.composite(in_time)()
+            timed = st.composite(in_time)()
             return hypothesis.find(timed, validator.is_valid, settings=quiet)
     except Exception as exc:  # the generator and Hypothesis raise assorted errors on odd schemas
         raise NoInstance(f"no instance found for the schema ({type(exc).__name__})") from exc
