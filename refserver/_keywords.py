@@ -1,12 +1,11 @@
-"""Keyword helpers for the instance builder: merging subschemas, numeric bounds, guessed types."""
+"""Keyword helpers for the instance builder: merging subschemas, safe regex search."""
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
-__all__ = ["bounds", "guess_type", "merge", "search"]
+__all__ = ["merge", "search"]
 
 
 def search(pattern: str, text: str) -> bool:
@@ -15,35 +14,6 @@ def search(pattern: str, text: str) -> bool:
         return re.search(pattern, text) is not None
     except re.error:
         return False
-
-
-def bounds(schema: dict[str, Any], draft4: bool) -> tuple[float | None, float | None]:
-    """Inclusive numeric bounds, folding in the exclusive ones (draft 4 booleans too)."""
-    low, high = schema.get("minimum"), schema.get("maximum")
-    ex_low, ex_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-    if draft4:
-        ex_low = low if ex_low is True else None
-        ex_high = high if ex_high is True else None
-    if isinstance(ex_low, int | float) and not isinstance(ex_low, bool):
-        bump = math.floor(ex_low) + 1 if float(ex_low).is_integer() else math.ceil(ex_low)
-        low = bump if low is None else max(low, bump)
-    if isinstance(ex_high, int | float) and not isinstance(ex_high, bool):
-        drop = math.ceil(ex_high) - 1 if float(ex_high).is_integer() else math.floor(ex_high)
-        high = drop if high is None else min(high, drop)
-    return low, high
-
-
-def guess_type(schema: dict[str, Any]) -> list[str]:
-    """Types to try for a schema without ``type``, from the keywords it uses."""
-    if {"properties", "required", "additionalProperties", "minProperties"} & schema.keys():
-        return ["object"]
-    if {"items", "prefixItems", "minItems", "contains"} & schema.keys():
-        return ["array"]
-    if {"minLength", "maxLength", "pattern", "format"} & schema.keys():
-        return ["string"]
-    if {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"} & schema.keys():
-        return ["number"]
-    return ["null", "object", "string", "integer", "boolean", "array"]
 
 
 def merge(left: Any, right: Any) -> Any:
