@@ -51,13 +51,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--server-cmd",
-        default="{python} -m vlmspec serve --host 127.0.0.1 --port {port} --api-key {key}",
+        default=_DEFAULT_SERVER_CMD,
         help="command that starts the server under test ({python} {port} {key})",
     )
     p.add_argument(
         "--db",
         action="store_true",
-        help="give each vlmspec serve a fresh SQLite file (--db) instead of its in-memory store",
+        help="give each vlmspec serve a fresh SQLite file (--db PATH) instead of --db :memory:",
     )
     p.add_argument(
         "--rss-stores",
@@ -108,12 +108,17 @@ def _prism_argv(port: int) -> list[str]:
     return [prism, "mock", "-h", "127.0.0.1", "-p", str(port), str(SPEC)]
 
 
+_DEFAULT_SERVER_CMD = "{python} -m vlmspec serve --host 127.0.0.1 --port {port} --api-key {key}"
+
+
 def _server_argv(args: argparse.Namespace, port: int, db: Path | None) -> list[str]:
     cmd = args.server_cmd.format(python=shlex.quote(sys.executable), port=port, key=TOKEN)
     argv = shlex.split(cmd)
     if db is not None:
         _remove_db(db)
         argv += ["--db", str(db)]
+    elif args.server_cmd == _DEFAULT_SERVER_CMD:
+        argv += ["--db", ":memory:"]  # `vlmspec serve` defaults to a file in the state folder
     return argv
 
 
@@ -184,7 +189,7 @@ def _rss(args: argparse.Namespace, mix: WrkLoad, out_dir: Path, sqlite: bool) ->
     port = free_port()
     db = out_dir / "bench-rss.db" if sqlite else None
     res = RssResults(
-        store="SQLite file (--db)" if sqlite else "in memory (default)",
+        store="SQLite file (--db PATH)" if sqlite else "SQLite in memory (--db :memory:)",
         load=f"wrk -c 10, every {SESSION_EVERY}th request carries one of {SESSIONS} session_ids"
         " (spec example `session_and_metadata`), the others the `text` example",
     )
@@ -238,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         f"duration per run: {args.duration:g} s; soak {args.soak:g} s",
         f"request body: spec example `text` ({len(plain.plain_body)} bytes)",
         "server: `vlmspec serve` (one uvicorn worker), store: "
-        + ("a fresh SQLite file (--db)" if args.db else "in memory (the default)"),
+        + ("a fresh SQLite file (--db PATH)" if args.db else "SQLite in memory (--db :memory:)"),
     ]
     ours = TargetResults("vlmspec serve")
     targets = [ours]
