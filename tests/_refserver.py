@@ -8,7 +8,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 READY = re.compile(r"vlmspec serve: listening on (http://\S+)")
@@ -69,3 +70,13 @@ class RunningServer:
         """SIGKILL, no cleanup at all."""
         self.process.kill()
         self.process.wait(timeout=20)
+
+
+@contextmanager
+def serving(api_keys: Sequence[str] = ()) -> Iterator[RunningServer]:
+    """A server for the length of a ``with`` block (a module fixture's body); must stop cleanly."""
+    running = RunningServer(api_keys=api_keys)
+    try:
+        yield running
+    finally:
+        assert running.stop() == 0

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests._refserver import RunningServer
+from tests._refserver import RunningServer, serving
 
 KEY = "test-key"
 SPEC = yaml.safe_load((Path(__file__).resolve().parents[1] / "spec" / "openapi.yaml").read_text())
@@ -37,9 +37,8 @@ def _check(instance: Any, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    running = RunningServer(api_keys=[KEY])
-    yield running
-    assert running.stop() == 0
+    with serving([KEY]) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
-from tests._refserver import RunningServer
+from tests._refserver import RunningServer, serving
 
 KEY = "sdk-key"
 MESSAGES: list[ChatCompletionMessageParam] = [
@@ -22,9 +22,8 @@ MESSAGES: list[ChatCompletionMessageParam] = [
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    running = RunningServer(api_keys=[KEY])
-    yield running
-    assert running.stop() == 0
+    with serving([KEY]) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import openai
 import pytest
 from vlmrun.client import VLMRun  # type: ignore[import-not-found, unused-ignore]
 
-from tests._refserver import RunningServer
+from tests._refserver import RunningServer, serving
 
 KEY = "vlmrun-key"
 MESSAGES = [{"role": "user", "content": "Who are you and what can you do?"}]
@@ -28,9 +28,8 @@ def _skill() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    running = RunningServer(api_keys=[KEY])
-    yield running
-    assert running.stop() == 0
+    with serving([KEY]) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
