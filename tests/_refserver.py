@@ -16,16 +16,15 @@ READY = re.compile(r"vlmspec serve: listening on (http://\S+)")
 
 
 class RunningServer:
-    """A `python -m refserver` child process on a free loopback port."""
+    """A `vlmspec serve` child process on a free loopback port (in-memory store unless `db`)."""
 
     def __init__(self, api_keys: Sequence[str] = (), db: Path | None = None) -> None:
         # VLMSPEC_SERVER_PYTHON: a client SDK's own virtualenv need not hold the server's deps.
         python = os.environ.get("VLMSPEC_SERVER_PYTHON") or sys.executable
-        command = [python, "-m", "refserver", "--port", "0"]
+        command = [python, "-m", "vlmspec", "serve", "--port", "0"]
         for key in api_keys:
             command += ["--api-key", key]
-        if db is not None:
-            command += ["--db", str(db)]
+        command += ["--db", ":memory:" if db is None else str(db)]
         self.process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
