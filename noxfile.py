@@ -13,11 +13,7 @@ nox.options.default_venv_backend = "venv"
 
 PYTHON = "3.11"
 OUR_CODE = [
-    "codegen",
     "vlmspec",
-    "refserver",
-    "conformance",
-    "generated",
     "tests",
     "bench",
     "noxfile.py",

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from codegen import spec_for_testing
+from vlmspec.codegen import spec_for_testing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,9 +45,9 @@ def smoke(repeat: int) -> list[str]:
 
 
 def generation() -> list[str]:
-    import conformance
-    from conformance._fuzz import generate_cases
-    from conformance._strategies import conversations, draw, object_schemas
+    from vlmspec import conformance
+    from vlmspec.conformance._fuzz import generate_cases
+    from vlmspec.conformance._strategies import conversations, draw, object_schemas
 
     path = spec_for_testing()
     if not isinstance(path, Path):

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from codegen import (
+from vlmspec.codegen import (
     SpecError,
     build_bundle,
     find_project,

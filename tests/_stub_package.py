@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
-import codegen
+from vlmspec import codegen
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "spec" / "openapi.yaml"
@@ -27,7 +27,9 @@ def generated_package() -> StubPackage:
     """The committed `generated` package (refresh it with `vlmspec generate`) and its bundle."""
     document = codegen.load_spec(BUNDLE)
     assert not isinstance(document, codegen.SpecError), document
-    modules = [importlib.import_module(f"generated.{m}") for m in ("models", "server", "client")]
+    modules = [
+        importlib.import_module(f"vlmspec.generated.{m}") for m in ("models", "server", "client")
+    ]
     return StubPackage(document, codegen.build_ir(document), *modules)
 
 

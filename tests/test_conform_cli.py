@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conformance import merge_reports
 from tests.conform_fixture_servers import serving
 from vlmspec.cli import cli
+from vlmspec.conformance import merge_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "canary-TOKEN-4f1d9b7e2c"
@@ -210,7 +210,15 @@ def test_embedded_reference_server_is_conformant(tmp_path: Path) -> None:
 
 
 def test_pytest_plugin_gives_the_same_verdicts(root: str) -> None:
-    pytest_args = ["-m", "pytest", "-p", "no:cacheprovider", "-q", "--pyargs", "conformance"]
+    pytest_args = [
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--pyargs",
+        "vlmspec.conformance",
+    ]
     # both at once: each mostly waits on its server
     embedded = _subprocess(*pytest_args, cwd=ROOT / "tests")
     faulty = _subprocess(

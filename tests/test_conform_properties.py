@@ -8,16 +8,16 @@ from typing import Any
 import jsonschema
 import pytest
 
-from codegen import spec_for_testing
-from conformance import Spec, load_spec
-from conformance._clauses import Ledger
-from conformance._context import Context, Settings
-from conformance._http import Budget, Exchange, RateLimiter, Transport
-from conformance._probes_core import judge_indexes
-from conformance._redact import Redactor
-from conformance._strategies import conversations, draw, object_schemas, response_formats
-from conformance._target import target_from_base_url
 from tests.conform_fixture_servers import _value
+from vlmspec.codegen import spec_for_testing
+from vlmspec.conformance import Spec, load_spec
+from vlmspec.conformance._clauses import Ledger
+from vlmspec.conformance._context import Context, Settings
+from vlmspec.conformance._http import Budget, Exchange, RateLimiter, Transport
+from vlmspec.conformance._probes_core import judge_indexes
+from vlmspec.conformance._redact import Redactor
+from vlmspec.conformance._strategies import conversations, draw, object_schemas, response_formats
+from vlmspec.conformance._target import target_from_base_url
 
 
 @pytest.fixture(scope="module")

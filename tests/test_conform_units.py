@@ -7,11 +7,11 @@ import threading
 
 import pytest
 
-from conformance import ConfigError, merge_reports, target_from_base_url
-from conformance._http import Budget, BudgetExhausted, Exchange, RateLimiter, Transport
-from conformance._probes_rules import loc_problems
-from conformance._redact import Redactor
-from conformance._stream import parse_stream
+from vlmspec.conformance import ConfigError, merge_reports, target_from_base_url
+from vlmspec.conformance._http import Budget, BudgetExhausted, Exchange, RateLimiter, Transport
+from vlmspec.conformance._probes_rules import loc_problems
+from vlmspec.conformance._redact import Redactor
+from vlmspec.conformance._stream import parse_stream
 
 
 def test_base_url_maps_to_chat_and_health() -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from codegen import DIFF_RULES
 from vlmspec.cli import cli
+from vlmspec.codegen import DIFF_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 V001 = ROOT / "tests" / "fixtures" / "diff" / "v001.yaml"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from codegen import Change, SpecError, diff_documents, load_for_diff
+from vlmspec.codegen import Change, SpecError, diff_documents, load_for_diff
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "diff"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from codegen import DIFF_RULES, Change, diff_documents
+from vlmspec.codegen import DIFF_RULES, Change, diff_documents
 
 Doc = dict[str, Any]
 

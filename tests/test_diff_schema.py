@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from codegen import diff_documents
+from vlmspec.codegen import diff_documents
 
 
 def _doc(

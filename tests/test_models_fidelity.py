@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from schemathesis.generation.jsonschema.builder import build
 from schemathesis.generation.jsonschema.context import Alphabet
 
-import generated.models as models
-from codegen import load_spec
+import vlmspec.generated.models as models
+from vlmspec.codegen import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT: dict[str, Any] = load_spec(ROOT / "spec" / "openapi.yaml")  # type: ignore[assignment]

@@ -13,7 +13,7 @@ import jsonschema
 import pydantic
 import pytest
 
-import generated.models as models
+import vlmspec.generated.models as models
 from tests.test_models_fidelity import SCHEMAS, model_verdicts, schema_for
 
 REQUEST = {"messages": [{"role": "user", "content": "hi"}]}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codegen import SpecError
 from vlmspec import find_project, installed_bundle, spec_for_testing
+from vlmspec.codegen import SpecError
 
 
 def _pyproject(folder: Path, body: str) -> None:

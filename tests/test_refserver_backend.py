@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from refserver._backend import Prior, Said, choices_for, prompt_tokens, reply_text
-from refserver._skills import SkillProblem, check_skills
-from refserver._store import Store
-from refserver._tokens import count_tokens, split_tokens, truncate_tokens
+from vlmspec.refserver._backend import Prior, Said, choices_for, prompt_tokens, reply_text
+from vlmspec.refserver._skills import SkillProblem, check_skills
+from vlmspec.refserver._store import Store
+from vlmspec.refserver._tokens import count_tokens, split_tokens, truncate_tokens
 
 
 @pytest.mark.parametrize(

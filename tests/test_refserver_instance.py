@@ -16,11 +16,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import refserver._instance
-from conformance._strategies import object_schemas
-from refserver._instance import NoInstance, SchemaProblem, check_schema, instance_for
-from refserver._instance_search import search_instance
-from refserver._regex import string_for_pattern, strings_for_pattern
+import vlmspec.refserver._instance as refserver_instance
+from vlmspec.conformance._strategies import object_schemas
+from vlmspec.refserver._instance import NoInstance, SchemaProblem, check_schema, instance_for
+from vlmspec.refserver._instance_search import search_instance
+from vlmspec.refserver._regex import string_for_pattern, strings_for_pattern
 
 SPEC = Path(__file__).resolve().parents[1] / "spec" / "openapi.yaml"
 
@@ -350,7 +350,7 @@ def test_builder_covers_common_keywords(schema: Any, monkeypatch: pytest.MonkeyP
     def no_search(schema: Any, validator: Any) -> Any:
         raise AssertionError("the builder fell back to the search")
 
-    monkeypatch.setattr(refserver._instance, "search_instance", no_search)
+    monkeypatch.setattr(refserver_instance, "search_instance", no_search)
     check_schema(schema)
     value = instance_for(schema)
     # Draft 2020-12 unless the schema names its draft (as drafts 4 and 7 above do).
@@ -385,7 +385,8 @@ def test_search_is_deterministic_across_processes() -> None:
     schema = SEARCHED[0]
     here = search_instance(schema, jsonschema.Draft202012Validator(schema))
     code = (
-        "import json, sys, jsonschema; from refserver._instance_search import search_instance; "
+        "import json, sys, jsonschema; "
+        "from vlmspec.refserver._instance_search import search_instance; "
         "s = json.loads(sys.argv[1]); "
         "print(json.dumps(search_instance(s, jsonschema.Draft202012Validator(s))))"
     )

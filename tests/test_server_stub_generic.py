@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-import codegen
+from vlmspec import codegen
 
 _PET = {"$ref": "#/components/schemas/Pet"}
 SPEC: dict[str, Any] = {

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-import codegen
 from tests._stub_package import BUNDLE, CHAT, ROOT
+from vlmspec import codegen
 
 OPENAI = Path("/work/shared/specs/openai-openapi.yaml")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import codegen
-from codegen import SpecError, apply_overlay, build_bundle, load_overlay
+from vlmspec import codegen
+from vlmspec.codegen import SpecError, apply_overlay, build_bundle, load_overlay
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM = ROOT / "spec" / "upstream" / "vlmrun-chat-completions.openapi.yaml"

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from codegen import SpecError, spec_for_testing
+from vlmspec.codegen import SpecError, spec_for_testing
 
 from ._exit import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, fail
 
 if TYPE_CHECKING:
-    from conformance import RunResult, Target
+    from vlmspec.conformance import RunResult, Target
 
 __all__ = ["conform"]
 
@@ -142,8 +142,8 @@ def conform(
     """Test a server against the spec, clause by clause: targeted probes, seeded Hypothesis
     property cases (any n, random conversations, random JSON Schemas, long sessions) and
     Schemathesis examples/coverage/fuzzing with positive and negative data."""
-    import conformance
-    from conformance._console import print_summary, progress
+    from vlmspec import conformance
+    from vlmspec.conformance._console import print_summary, progress
 
     known = [clause.id for clause in conformance.CLAUSES]
     unknown = [c for c in clauses if c not in known]
@@ -190,7 +190,7 @@ def conform(
 
 @contextlib.contextmanager
 def _target(base_url: str | None, token: str | None, load: Callable[[], None]) -> Iterator[Target]:
-    import conformance
+    from vlmspec import conformance
 
     if base_url is None:
         with conformance.embedded_server(on_spawn=load) as target:
@@ -202,8 +202,8 @@ def _target(base_url: str | None, token: str | None, load: Callable[[], None]) -
 
 
 def _write_reports(result: RunResult, report_dir: Path | None, junit: Path | None) -> None:
-    import conformance
-    from conformance._report import write_atomic
+    from vlmspec import conformance
+    from vlmspec.conformance._report import write_atomic
 
     markdown = conformance.to_markdown(result)
     try:

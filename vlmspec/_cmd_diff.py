@@ -7,7 +7,7 @@ from typing import cast
 
 import click
 
-from codegen import (
+from vlmspec.codegen import (
     DIFF_FORMATS,
     DiffFormat,
     SpecError,

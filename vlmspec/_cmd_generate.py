@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from codegen import (
+from vlmspec.codegen import (
     Document,
     Project,
     SpecError,

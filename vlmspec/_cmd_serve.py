@@ -39,8 +39,8 @@ def serve(
     host: str, port: int, db: Path | None, api_keys: tuple[str, ...], access_log: bool
 ) -> None:
     """Run the reference server (uvicorn) until interrupted."""
-    from refserver import ServeError
-    from refserver import serve as run
+    from vlmspec.refserver import ServeError
+    from vlmspec.refserver import serve as run
 
     if db is None:
         db = _default_db()

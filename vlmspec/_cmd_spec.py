@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from codegen import Project, SpecError, build_bundle, find_project, load_spec, write_atomic
+from vlmspec.codegen import Project, SpecError, build_bundle, find_project, load_spec, write_atomic
 
 from ._exit import fail
 

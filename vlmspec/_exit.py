@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from codegen import SpecError
+if TYPE_CHECKING:
+    from vlmspec.codegen import SpecError
 
 __all__ = ["EXIT_FAIL", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "fail"]
 
@@ -21,6 +22,6 @@ EXIT_INTERNAL = 3
 
 def fail(error: SpecError | str, code: int = EXIT_USAGE) -> NoReturn:
     """Print ``vlmspec: error: …`` on one line to stderr and exit."""
-    line = error.one_line() if isinstance(error, SpecError) else " ".join(error.split())
+    line = " ".join(error.split()) if isinstance(error, str) else error.one_line()
     print(f"vlmspec: error: {line}", file=sys.stderr)
     raise SystemExit(code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from codegen import SpecError, load_spec, render_package
+from vlmspec.codegen import SpecError, load_spec, render_package
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixture.openapi.yaml"

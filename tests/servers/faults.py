@@ -187,7 +187,7 @@ async def passthrough(request: Request, call: Call) -> Response:
 
 def build_app(fault: str | None, *, api_keys: Sequence[str] = (), wrap: bool = True) -> ASGIApp:
     """The reference server with ``fault``; None: unchanged (``wrap``: behind the passthrough)."""
-    import refserver
+    from vlmspec import refserver
 
     app: ASGIApp = refserver.create_app(api_keys=api_keys)
     if fault is None:

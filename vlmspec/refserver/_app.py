@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from generated.server import create_app as create_generated_app
+from vlmspec.generated.server import create_app as create_generated_app
 
 from ._auth import Gate
 from ._service import ReferenceService

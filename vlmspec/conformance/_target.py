@@ -81,7 +81,7 @@ def embedded_server(
     """
     key = "vlmspec-conform-" + secrets.token_urlsafe(24)
     port = _free_port()
-    command = [sys.executable, "-m", "vlmspec", "serve", "--host", "127.0.0.1"]
+    command = [sys.executable, "-P", "-m", "vlmspec", "serve", "--host", "127.0.0.1"]
     # A private in-memory store: every run starts with no sessions and fresh guest counters.
     command += ["--port", str(port), "--api-key", key, "--db", ":memory:"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

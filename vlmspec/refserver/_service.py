@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from generated.models import (
+from vlmspec.generated.models import (
     AgentChatCompletionsRequest,
     ChatCompletion,
     ChatCompletionChunk,
@@ -17,7 +17,7 @@ from generated.models import (
     JSONSchemaResponseFormatStrict,
     ValidationError,
 )
-from generated.server import ApiError, RequestContext, RequestValidationFailed
+from vlmspec.generated.server import ApiError, RequestContext, RequestValidationFailed
 
 from ._auth import Gate, Refused
 from ._backend import (

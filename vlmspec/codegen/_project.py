@@ -92,7 +92,7 @@ def installed_bundle() -> Path:
     packaged = Path(__file__).parent / "_data" / "openapi.yaml"  # force-included by the wheel
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+    return Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
 
 
 def spec_for_testing(start: Path | None = None) -> Path | SpecError:

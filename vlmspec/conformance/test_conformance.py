@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conformance import CLAUSES
+from vlmspec.conformance import CLAUSES
 
 
 @pytest.mark.parametrize("clause", [clause.id for clause in CLAUSES])

@@ -41,7 +41,7 @@ _EXPORTS = (
 def environment() -> jinja2.Environment:
     """The template environment shared by the server and client renderers."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("codegen", "templates"),
+        loader=jinja2.PackageLoader("vlmspec.codegen", "templates"),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

@@ -55,8 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The run's result, computed once per session (a ConfigError fails every clause test)."""
-    import conformance
-    from codegen import spec_for_testing
+    from vlmspec import conformance
+    from vlmspec.codegen import spec_for_testing
 
     config = request.config
     spec_path = spec_for_testing()
@@ -71,7 +71,7 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
         item.callspec.params["clause"]
         for item in request.session.items
         if isinstance(item, pytest.Function)
-        and getattr(item.module, "__name__", "") == "conformance.test_conformance"
+        and getattr(item.module, "__name__", "") == "vlmspec.conformance.test_conformance"
         and "clause" in getattr(getattr(item, "callspec", None), "params", {})
     }
     options = conformance.Options(
