@@ -7,7 +7,8 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "check", "tests", "sdk_vlmrun"]
+# `ci` runs lint, typecheck, check and tests in ONE environment (installed once): what CI runs.
+nox.options.sessions = ["ci", "sdk_vlmrun"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "venv"
 
@@ -20,43 +21,65 @@ OUR_CODE = [
 ]
 
 
-@nox.session(python=PYTHON)
-def tests(session: nox.Session) -> None:
-    """The test suite (what CI runs)."""
-    session.install("-e", ".[dev]")
-    session.run("python", "-m", "pytest", "-n", "2", "--dist", "loadgroup", *session.posargs)
-
-
-@nox.session(python=PYTHON)
-def lint(session: nox.Session) -> None:
-    """ruff lint and format check on our code and on generated code."""
-    session.install("ruff>=0.17,<0.18")  # pyproject pins this range: it formats generated code
+def _lint(session: nox.Session) -> None:
     session.run("ruff", "check", *OUR_CODE)
     session.run("ruff", "format", "--check", *OUR_CODE)
 
 
-@nox.session(python=PYTHON)
-def typecheck(session: nox.Session) -> None:
-    """mypy --strict on our code and on generated code."""
-    session.install("-e", ".[dev]")
+def _typecheck(session: nox.Session) -> None:
     session.run("mypy", *(path for path in OUR_CODE if path != "noxfile.py"))
 
 
+def _tests(session: nox.Session) -> None:
+    session.run("python", "-m", "pytest", "-n", "2", "--dist", "loadgroup", *session.posargs)
+
+
 @nox.session(python=PYTHON)
+def ci(session: nox.Session) -> None:
+    """lint, typecheck, check and tests in one shared environment (the default run)."""
+    session.install("-e", ".[dev]")
+    _lint(session)
+    _typecheck(session)
+    session.run("vlmspec", "check")
+    _tests(session)
+
+
+@nox.session(python=PYTHON, default=False)
+def tests(session: nox.Session) -> None:
+    """The test suite alone (`ci` runs it after lint, typecheck and check)."""
+    session.install("-e", ".[dev]")
+    _tests(session)
+
+
+@nox.session(python=PYTHON, default=False)
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check on our code and on generated code."""
+    session.install("ruff>=0.17,<0.18")  # pyproject pins this range: it formats generated code
+    _lint(session)
+
+
+@nox.session(python=PYTHON, default=False)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on our code and on generated code."""
+    session.install("-e", ".[dev]")
+    _typecheck(session)
+
+
+@nox.session(python=PYTHON, default=False)
 def generate(session: nox.Session) -> None:
     """Rebuild spec/openapi.yaml and generated/ from upstream + overlays."""
     session.install("-e", ".")
     session.run("vlmspec", "generate")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def check(session: nox.Session) -> None:
     """Fail when spec/openapi.yaml or generated/ is stale."""
     session.install("-e", ".")
     session.run("vlmspec", "check")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks: generation speed, fault detection, server throughput (figures → README)."""
     session.install("-e", ".[dev]")
@@ -74,11 +97,16 @@ def sdk_vlmrun(session: nox.Session) -> None:
     gets this session's venv and the server runs from a second venv (VLMSPEC_SERVER_PYTHON).
     """
     session.install("vlmrun==0.9.2", "pytest")
-    server_venv = Path(session.create_tmp()).resolve() / "server-venv"
-    if not (server_venv / "bin" / "python").exists():
-        session.run(sys.executable, "-m", "venv", str(server_venv), external=True)
-    server_python = str(server_venv / "bin" / "python")
-    session.run(server_python, "-m", "pip", "install", "--quiet", "-e", ".", external=True)
+    # The `ci` session's environment already holds the server: reuse it rather than install twice.
+    ci_python = Path(".nox/ci/bin/python").resolve()
+    if ci_python.exists():
+        server_python = str(ci_python)
+    else:
+        server_venv = Path(session.create_tmp()).resolve() / "server-venv"
+        if not (server_venv / "bin" / "python").exists():
+            session.run(sys.executable, "-m", "venv", str(server_venv), external=True)
+        server_python = str(server_venv / "bin" / "python")
+        session.run(server_python, "-m", "pip", "install", "--quiet", "-e", ".", external=True)
     session.run(
         "python",
         "-m",
