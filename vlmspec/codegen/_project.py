@@ -17,6 +17,8 @@ _DEFAULTS = {
     "output": "generated",
     "package": "generated",
 }
+# Optional keys: no default, absent means "not configured".
+_OPTIONAL = ("source",)
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Project:
     bundle: Path
     output: Path
     package: str
+    source: str | None = None
+    """Where the vendor publishes the upstream file (a URL or a path), for `spec update`."""
 
     @property
     def overlays(self) -> list[Path]:
@@ -61,9 +65,10 @@ def find_project(start: Path | None = None) -> Project | SpecError | None:
 
 
 def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Project | SpecError:
-    unknown = sorted(set(table) - set(_DEFAULTS))
+    known = {*_DEFAULTS, *_OPTIONAL}
+    unknown = sorted(set(table) - known)
     if unknown:
-        detail = f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_DEFAULTS))}"
+        detail = f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         return SpecError("bad [tool.vlmspec]", detail, str(pyproject))
     values: dict[str, str] = {}
     for key, default in _DEFAULTS.items():
@@ -73,6 +78,11 @@ def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Proj
                 "bad [tool.vlmspec]", f"`{key}` must be a non-empty string", str(pyproject)
             )
         values[key] = value
+    source = table.get("source")
+    if source is not None and (not isinstance(source, str) or not source):
+        return SpecError(
+            "bad [tool.vlmspec]", "`source` must be a non-empty string", str(pyproject)
+        )
     if not values["package"].replace(".", "_").isidentifier():
         detail = f"`package` {values['package']!r} is not an importable module name"
         return SpecError("bad [tool.vlmspec]", detail, str(pyproject))
@@ -84,6 +94,7 @@ def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Proj
         bundle=root / values["bundle"],
         output=root / values["output"],
         package=values["package"],
+        source=source,
     )
 
 
