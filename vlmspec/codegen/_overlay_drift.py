@@ -261,20 +261,21 @@ def _step(
             detail += f" (it matched {_describe(was)})"
         found.append(drift("vanished", detail, nearest=_nearest(wanted, after)))
     else:
-        if was is not None and (
-            [loc for loc, _ in was] != [loc for loc, _ in now]
-            or [_kind(v) for _, v in was] != [_kind(v) for _, v in now]
-        ):
-            found.append(drift("moved", f"matched {_describe(was)}; now matches {_describe(now)}"))
-        if _is_noop(action, [value for _, value in now]):
-            already = bool(was) and _is_noop(action, [value for _, value in was or []])
-            detail = "upstream already contains everything this action adds"
-            found.append(drift("redundant", detail, already=already))
         applied = _apply(after, overlay, action)
         if isinstance(applied, SpecError):
             found.append(drift("unfit", applied.detail))
         else:
             after = applied
+            if was is not None and (
+                [loc for loc, _ in was] != [loc for loc, _ in now]
+                or [_kind(v) for _, v in was] != [_kind(v) for _, v in now]
+            ):
+                detail = f"matched {_describe(was)}; now matches {_describe(now)}"
+                found.append(drift("moved", detail))
+            if _is_noop(action, [value for _, value in now]):
+                already = bool(was) and _is_noop(action, [value for _, value in was or []])
+                detail = "upstream already contains everything this action adds"
+                found.append(drift("redundant", detail, already=already))
     if before is not None and was:
         previous = _apply(before, overlay, action)
         if not isinstance(previous, SpecError):

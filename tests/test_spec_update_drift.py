@@ -1,0 +1,174 @@
+"""Overlay drift: which actions vanished, moved, no longer fit or became redundant upstream."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from vlmspec.codegen import Drift, Overlay, overlay_drift
+from vlmspec.codegen._overlay import Action
+from vlmspec.codegen._overlay_drift import render_location
+
+OLD: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "paths": {
+        "/v1/chat": {"post": {"parameters": [{"name": "a", "in": "header"}], "responses": {}}},
+    },
+    "components": {
+        "schemas": {
+            "Request": {
+                "type": "object",
+                "properties": {
+                    "n": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+                    "temperature": {"type": "number"},
+                },
+            },
+            "ValidationError": {"type": "object", "properties": {"loc": {"type": "array"}}},
+        }
+    },
+}
+
+
+def action(index: int, target: str, update: Any = None, *, remove: bool = False) -> Action:
+    return Action(target, f"Seed {index} says why.\n  Twice.", update, remove, index)
+
+
+def overlay(*actions: Action, path: str = "spec/overlays/010-x.yaml") -> Overlay:
+    return Overlay(path, "x", tuple(actions))
+
+
+def drift(old: dict[str, Any] | None, new: dict[str, Any], *actions: Action) -> list[Drift]:
+    return overlay_drift(old, new, [overlay(*actions)])
+
+
+BOUND_N = action(0, "$.components.schemas.Request.properties.n.anyOf[0]", {"minimum": 1})
+LOC = action(1, "$.components.schemas.ValidationError.properties.loc", {"minItems": 1})
+
+
+def test_an_unchanged_upstream_has_no_drift() -> None:
+    assert drift(OLD, copy.deepcopy(OLD), BOUND_N, LOC) == []
+
+
+def test_a_renamed_target_names_the_rename_and_keeps_going() -> None:
+    new = copy.deepcopy(OLD)
+    properties = new["components"]["schemas"]["Request"]["properties"]
+    properties["num"] = properties.pop("n")
+    schemas = new["components"]["schemas"]
+    schemas["ValidationIssue"] = schemas.pop("ValidationError")
+    first, second = drift(OLD, new, BOUND_N, LOC)
+    assert first.kind == "vanished" and first.action == "spec/overlays/010-x.yaml actions[0]"
+    assert first.justification == "Seed 0 says why. Twice."
+    assert first.target == BOUND_N.target
+    assert first.nearest[0] == "$.components.schemas.Request.properties.num.anyOf[0]"
+    assert "it matched $.components.schemas.Request.properties.n.anyOf[0] (object)" in first.detail
+    # Judged although the action before it could not apply.
+    assert second.kind == "vanished" and second.index == 1
+    assert second.nearest[0] == "$.components.schemas.ValidationIssue.properties.loc"
+
+
+def test_a_target_moved_elsewhere_is_found_by_its_trailing_name() -> None:
+    new = copy.deepcopy(OLD)
+    request = new["components"]["schemas"]["Request"]
+    sampling = {"type": "object", "properties": {"n": request["properties"].pop("n")}}
+    new["components"]["schemas"]["Sampling"] = sampling
+    request["allOf"] = [{"$ref": "#/components/schemas/Sampling"}]
+    (found,) = drift(OLD, new, BOUND_N)
+    assert found.kind == "vanished"
+    assert found.nearest[0] == "$.components.schemas.Sampling.properties.n.anyOf[0]"
+
+
+def test_without_the_old_upstream_the_target_itself_is_the_clue() -> None:
+    new = copy.deepcopy(OLD)
+    properties = new["components"]["schemas"]["Request"]["properties"]
+    properties["num"] = properties.pop("n")
+    (found,) = drift(None, new, BOUND_N)
+    assert found.kind == "vanished"
+    assert found.nearest[0] == "$.components.schemas.Request.properties.num.anyOf[0]"
+    assert found.detail == "the target matches nothing in the new upstream"
+    wildcard = action(2, "$.components.schemas[?@.type == 'string']", {"minLength": 1})
+    (unguessable,) = drift(None, new, wildcard)
+    assert unguessable.kind == "vanished" and unguessable.nearest == ()
+
+
+def test_nothing_near_is_an_empty_answer() -> None:
+    gone = action(0, "$.components.responses.Gone", {"description": "x"})
+    (found,) = drift(None, OLD, gone)
+    assert found.kind == "vanished" and found.nearest == ()
+
+
+def test_a_target_that_matches_other_nodes_now_has_moved() -> None:
+    every_post = action(0, "$.paths.*.post", {"x-tag": "chat"})
+    new = copy.deepcopy(OLD)
+    new["paths"]["/v2/chat"] = {"post": {"responses": {}}}
+    (found,) = drift(OLD, new, every_post)
+    assert found.kind == "moved"
+    assert found.detail == (
+        "matched $.paths['/v1/chat'].post (object); now matches "
+        "$.paths['/v1/chat'].post (object), $.paths['/v2/chat'].post (object)"
+    )
+
+
+def test_an_object_that_became_a_list_has_moved() -> None:
+    responses = action(0, "$.paths['/v1/chat'].post.responses", {"413": {"description": "big"}})
+    new = copy.deepcopy(OLD)
+    new["paths"]["/v1/chat"]["post"]["responses"] = [{"description": "odd"}]
+    (found,) = drift(OLD, new, responses)
+    assert found.kind == "moved" and "(object); now matches" in found.detail
+    assert found.detail.endswith("(list)")
+
+
+def test_an_update_that_no_longer_fits_is_unfit() -> None:
+    new = copy.deepcopy(OLD)
+    new["components"]["schemas"]["Request"]["properties"]["n"]["anyOf"][0] = "integer"
+    (found,) = drift(OLD, new, BOUND_N)
+    assert found.kind == "unfit" and "cannot merge a dict" in found.detail
+
+
+def test_what_upstream_now_says_makes_an_action_redundant() -> None:
+    new = copy.deepcopy(OLD)
+    new["components"]["schemas"]["Request"]["properties"]["n"]["anyOf"][0]["minimum"] = 1
+    (found,) = drift(OLD, new, BOUND_N)
+    assert found.kind == "redundant" and not found.already
+    assert found.detail == "upstream already contains everything this action adds"
+    # Redundant on both sides: reported, marked as not new.
+    (again,) = drift(new, new, BOUND_N)
+    assert again.kind == "redundant" and again.already
+
+
+def test_redundancy_compares_json_values_strictly() -> None:
+    for value in (1.0, True, "1"):
+        new = copy.deepcopy(OLD)
+        new["components"]["schemas"]["Request"]["properties"]["n"]["anyOf"][0]["minimum"] = value
+        assert drift(OLD, new, BOUND_N) == [], value
+    partly = action(0, "$.components.schemas.Request", {"properties": {"n": {}, "top_k": {}}})
+    assert drift(OLD, OLD, partly) == []  # `top_k` is not upstream yet
+
+
+def test_an_appended_item_upstream_already_lists_is_redundant() -> None:
+    header = {"name": "x-browser-id", "in": "header"}
+    append = action(0, "$.paths['/v1/chat'].post.parameters", header)
+    new = copy.deepcopy(OLD)
+    new["paths"]["/v1/chat"]["post"]["parameters"].append(dict(reversed(header.items())))
+    (found,) = drift(OLD, new, append)
+    assert found.kind == "redundant"
+
+
+def test_a_remove_action_is_never_redundant() -> None:
+    remove = action(0, "$.components.schemas.Request.properties.temperature", remove=True)
+    assert drift(OLD, copy.deepcopy(OLD), remove) == []
+
+
+def test_actions_see_what_earlier_actions_did() -> None:
+    add = action(0, "$.components.schemas", {"Health": {"type": "object"}})
+    describe = action(1, "$.components.schemas.Health", {"description": "up"})
+    assert drift(OLD, copy.deepcopy(OLD), add, describe) == []
+
+
+def test_render_location_is_a_target_one_can_paste() -> None:
+    assert render_location(()) == "$"
+    assert render_location(("paths", "/v1/chat", "post", "parameters", 0)) == (
+        "$.paths['/v1/chat'].post.parameters[0]"
+    )
+    assert render_location(("a", "it's", "x-y", "back\\slash")) == (
+        "$.a['it\\'s']['x-y']['back\\\\slash']"
+    )
