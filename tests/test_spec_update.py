@@ -512,3 +512,35 @@ def test_an_overlay_that_upstream_now_makes_redundant_is_reported(
         report.read_text("utf-8")
     )
     assert run(project, monkeypatch, "check").exit_code == 0
+
+
+def test_an_unchanged_upstream_still_refreshes_stale_generated_code(
+    tmp_path: Path, vendor: Vendor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "p", source=vendor.url())
+    vendor.routes["/openapi.yaml"] = answer(TODAY)
+    models = project / "vlmspec" / "generated" / "models.py"
+    models.write_text(models.read_text("utf-8") + "# edited by hand\n", encoding="utf-8")
+    result = update(project, monkeypatch)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0].endswith(": upstream unchanged; generated files refreshed")
+    assert "generated: 1 file(s) changed: vlmspec/generated/models.py" in result.stdout
+    assert models.read_bytes() == (ROOT / "vlmspec" / "generated" / "models.py").read_bytes()
+
+
+def test_a_broken_overlay_with_an_unchanged_upstream_is_a_project_error(
+    tmp_path: Path, vendor: Vendor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "p", source=vendor.url())
+    vendor.routes["/openapi.yaml"] = answer(TODAY)
+    overlay = project / "spec" / "overlays" / "040-limits.yaml"
+    overlay.write_text(
+        overlay.read_text("utf-8").replace("properties.n.anyOf[0]", "properties.nn.anyOf[0]"),
+        encoding="utf-8",
+    )
+    before = hashes(project)
+    result = update(project, monkeypatch)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert "040-limits.yaml:$.actions[0].target: overlay target matches nothing" in line
+    assert hashes(project) == before
