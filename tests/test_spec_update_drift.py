@@ -60,7 +60,7 @@ def test_a_renamed_target_names_the_rename_and_keeps_going() -> None:
     assert first.justification == "Seed 0 says why. Twice."
     assert first.target == BOUND_N.target
     assert first.nearest[0] == "$.components.schemas.Request.properties.num.anyOf[0]"
-    assert "it matched $.components.schemas.Request.properties.n.anyOf[0] (object)" in first.detail
+    assert first.detail == "the target matches nothing in the new upstream"
     # Judged although the action before it could not apply.
     assert second.kind == "vanished" and second.index == 1
     assert second.nearest[0] == "$.components.schemas.ValidationIssue.properties.loc"
@@ -88,6 +88,17 @@ def test_without_the_old_upstream_the_target_itself_is_the_clue() -> None:
     wildcard = action(2, "$.components.schemas[?@.type == 'string']", {"minLength": 1})
     (unguessable,) = drift(None, new, wildcard)
     assert unguessable.kind == "vanished" and unguessable.nearest == ()
+
+
+def test_a_wildcard_target_says_what_it_used_to_match() -> None:
+    every_loc = action(0, "$.components.schemas.*.properties.loc", {"minItems": 1})
+    new = copy.deepcopy(OLD)
+    del new["components"]["schemas"]["ValidationError"]
+    (found,) = drift(OLD, new, every_loc)
+    assert found.detail == (
+        "the target matches nothing in the new upstream "
+        "(it matched $.components.schemas.ValidationError.properties.loc (object))"
+    )
 
 
 def test_nothing_near_is_an_empty_answer() -> None:

@@ -99,8 +99,10 @@ def validate(path: Path | None) -> None:
 def update(
     source: str | None, report: Path | None, dry_run: bool, timeout: float, max_bytes: int
 ) -> None:
-    """Fetch the vendor's published spec into the upstream file (byte for byte), rebundle,
-    regenerate, and report the API diff, overlay drift and changed files.
+    """Fetch the vendor's spec, regenerate, and report what changed.
+
+    The published file replaces the upstream file byte for byte; then the bundle and the
+    generated code are rebuilt, and the API diff, overlay drift and changed files reported.
 
     Exit 0 when nothing changed, 1 when something did (the upstream file, the bundle or the
     generated code), 2 when the fetch or the published file is bad: then nothing is written.

@@ -107,6 +107,14 @@ def _load_overlays(project: Project) -> list[Overlay] | SpecError:
     return overlays
 
 
+def _relative(problem: SpecError, root: Path) -> SpecError:
+    """The error naming its file from the project root: a pull request shows no runner paths."""
+    if not problem.path or not Path(problem.path).is_absolute():
+        return problem
+    path = display(Path(problem.path), root)
+    return SpecError(problem.header, problem.detail, path, problem.location)
+
+
 def plan_update(project: Project, fetched: Fetched) -> UpdatePlan | SpecError:
     """Everything `spec update` would do, computed without writing a byte.
 
@@ -136,7 +144,7 @@ def plan_update(project: Project, fetched: Fetched) -> UpdatePlan | SpecError:
     if isinstance(bundle, SpecError):
         if not plan.upstream_changed:
             return bundle
-        plan.problem = bundle
+        plan.problem = _relative(bundle, project.root)
         return plan
     rendered = render_package(
         bundle.document,
@@ -148,7 +156,7 @@ def plan_update(project: Project, fetched: Fetched) -> UpdatePlan | SpecError:
     if isinstance(rendered, SpecError):
         if not plan.upstream_changed:
             return rendered
-        plan.problem = rendered
+        plan.problem = _relative(rendered, project.root)
         return plan
     plan.files = {project.bundle: bundle.text, **rendered}
     for path, text in sorted(plan.files.items()):

@@ -257,7 +257,7 @@ def _step(
         if not wanted and parsed:
             wanted = [parsed]
         detail = "the target matches nothing in the new upstream"
-        if was:
+        if was and [render_location(loc) for loc, _ in was] != [action.target]:
             detail += f" (it matched {_describe(was)})"
         found.append(drift("vanished", detail, nearest=_nearest(wanted, after)))
     else:
