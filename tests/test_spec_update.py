@@ -285,6 +285,15 @@ def test_redirects_are_followed_a_bounded_number_of_times(
     assert result.exit_code == 1, result.output
     assert vendor.hits == ["/latest", "/v/2", "/files/v2.yaml"]
     assert (project / UPSTREAM).read_bytes() == V002
+    assert result.stdout.startswith(f"spec update from {vendor.url('/files/v2.yaml')}: ")
+    # An error after a redirect names both ends.
+    vendor.routes["/files/v2.yaml"] = answer(b"gone", 410, "text/plain")
+    gone = update(project, monkeypatch)
+    assert gone.exit_code == 2
+    assert gone.stderr.strip() == (
+        f"vlmspec: error: {vendor.url('/latest')}: cannot fetch the spec: HTTP 410 Gone "
+        f"(redirected to {vendor.url('/files/v2.yaml')})"
+    )
 
 
 def test_redirect_policy() -> None:
@@ -327,7 +336,11 @@ BAD_ANSWERS: dict[str, tuple[Callable[[Vendor], Handler], tuple[str, ...], str]]
         (),
         "unresolvable $ref",
     ),
-    "not-found": (lambda v: answer(HTML, 404, "text/html"), (), "HTTP 404 Not Found from"),
+    "not-found": (
+        lambda v: answer(HTML, 404, "text/html"),
+        (),
+        "cannot fetch the spec: HTTP 404 Not Found",
+    ),
     "server-error": (lambda v: answer(b"oops", 503, "text/plain"), (), "HTTP 503"),
     "timeout": (lambda v: v.hang, ("--timeout", "0.5"), "no complete answer within 0.5 s"),
     "declared-oversize": (

@@ -138,7 +138,7 @@ def _get(
             return response.status_code, response.headers.get("location", ""), b"", ""
         if not response.is_success:
             status = f"{response.status_code} {response.reason_phrase}".strip()
-            return SpecError(_HEADER, f"HTTP {status} from {url}")
+            return SpecError(_HEADER, f"HTTP {status}", url)
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             detail = f"the answer declares {declared} bytes, over the limit of {max_bytes}"
@@ -167,7 +167,8 @@ def _fetch_url(
             for _ in range(max_redirects + 1):
                 got = _get(client, current, deadline, max_bytes)
                 if isinstance(got, SpecError):
-                    return SpecError(got.header, got.detail, url)
+                    moved = f" (redirected to {current})" if current != url else ""
+                    return SpecError(got.header, got.detail + moved, url)
                 status, location, body, content_type = got
                 if not 300 <= status < 400:
                     return body, content_type, current
