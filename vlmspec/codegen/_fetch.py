@@ -13,12 +13,14 @@ import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from ._errors import SpecError
 from ._loader import Document, parse_text
 from ._validate import validate_document
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -68,6 +70,8 @@ def redirect_target(current: str, location: str | None) -> str | SpecError:
     Relative locations resolve against ``current``. Only http(s) targets are followed, and
     never from https down to http (the spec would then travel unauthenticated).
     """
+    import httpx  # here, not at module level: most users of codegen never fetch (~0.3 s)
+
     if not location:
         return SpecError(_HEADER, f"redirect without a Location header from {current}", current)
     try:
@@ -132,6 +136,8 @@ def _get(
     client: httpx.Client, url: str, deadline: float, max_bytes: int
 ) -> tuple[int, str, bytes, str] | SpecError:
     """One GET: (status, Location or "", body, content type); a redirect's body is not read."""
+    import httpx
+
     timeout = max(deadline - time.monotonic(), 0.001)
     with client.stream("GET", url, timeout=timeout) as response:
         if response.is_redirect:
@@ -159,6 +165,8 @@ def _fetch_url(
     url: str, timeout: float, max_bytes: int, max_redirects: int
 ) -> tuple[bytes, str, str] | SpecError:
     """(body, content type, final URL), or the one problem that stopped the fetch."""
+    import httpx
+
     deadline = time.monotonic() + timeout
     headers = {"Accept": "application/yaml, application/json;q=0.9, text/yaml;q=0.8, */*;q=0.1"}
     current = url
