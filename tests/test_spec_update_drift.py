@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
-from vlmspec.codegen import Drift, Overlay, overlay_drift
+from vlmspec.codegen import Drift, Overlay, SpecError, overlay_drift
 from vlmspec.codegen._overlay import Action
 from vlmspec.codegen._overlay_drift import render_location
 
+ROOT = Path(__file__).resolve().parent.parent
 OLD: dict[str, Any] = {
     "openapi": "3.1.0",
     "paths": {
@@ -150,7 +152,8 @@ def test_redundancy_compares_json_values_strictly() -> None:
     for value in (1.0, True, "1"):
         new = copy.deepcopy(OLD)
         new["components"]["schemas"]["Request"]["properties"]["n"]["anyOf"][0]["minimum"] = value
-        assert drift(OLD, new, BOUND_N) == [], value
+        (found,) = drift(OLD, new, BOUND_N)
+        assert found.kind == "overrides", value  # not redundant: `1` is what the overlay says
     partly = action(0, "$.components.schemas.Request", {"properties": {"n": {}, "top_k": {}}})
     assert drift(OLD, OLD, partly) == []  # `top_k` is not upstream yet
 
@@ -183,3 +186,52 @@ def test_render_location_is_a_target_one_can_paste() -> None:
     assert render_location(("a", "it's", "x-y", "back\\slash")) == (
         "$.a['it\\'s']['x-y']['back\\\\slash']"
     )
+
+
+def test_a_value_upstream_now_sets_differently_is_overridden() -> None:
+    cap = action(0, "$.components.schemas.Request.properties.temperature", {"maximum": 2})
+    new = copy.deepcopy(OLD)
+    new["components"]["schemas"]["Request"]["properties"]["temperature"]["maximum"] = 1
+    (found,) = drift(OLD, new, cap)
+    assert found.kind == "overrides"
+    assert found.detail == (
+        "upstream now sets what this action replaces: "
+        "$.components.schemas.Request.properties.temperature.maximum: upstream 1, overlay 2"
+    )
+    # Already so before the update, with the same values: not news.
+    assert drift(new, copy.deepcopy(new), cap) == []
+    # The vendor changed the value the overlay replaces: news again.
+    newer = copy.deepcopy(new)
+    newer["components"]["schemas"]["Request"]["properties"]["temperature"]["maximum"] = 1.5
+    (again,) = drift(new, newer, cap)
+    assert again.kind == "overrides" and "upstream 1.5, overlay 2" in again.detail
+
+
+def test_the_vendor_documenting_its_201_body_is_reported_against_our_overlays() -> None:
+    """The issue's example, on the real overlays: when upstream documents `ChatCompletion`
+    itself, 010-responses either says nothing new (redundant) or overrides the vendor."""
+    from vlmspec.codegen import find_project, load_document, load_overlay
+
+    project = find_project(ROOT)
+    assert project is not None and not isinstance(project, SpecError)
+    today = load_document(project.upstream)
+    assert not isinstance(today, SpecError)
+    overlays = [load_overlay(path) for path in project.overlays]
+    assert all(isinstance(o, Overlay) for o in overlays)
+    real = [o for o in overlays if isinstance(o, Overlay)]
+    ours = real[0].actions[0].update["ChatCompletion"]
+
+    same = copy.deepcopy(today)
+    same["components"]["schemas"]["ChatCompletion"] = copy.deepcopy(ours)
+    found = overlay_drift(today, same, real)
+    assert [(d.kind, d.overlay.rsplit("/", 1)[-1], d.index) for d in found] == []  # partly new
+
+    documented = copy.deepcopy(today)
+    theirs = copy.deepcopy(ours)
+    theirs["required"] = [name for name in theirs["required"] if name != "usage"]
+    documented["components"]["schemas"]["ChatCompletion"] = theirs
+    (overrides,) = overlay_drift(today, documented, real)
+    assert overrides.kind == "overrides" and overrides.overlay.endswith("010-responses.yaml")
+    assert overrides.index == 0
+    assert "$.components.schemas.ChatCompletion.required: upstream [" in overrides.detail
+    assert overrides.justification.startswith("The upstream 201 schema is `{}`")

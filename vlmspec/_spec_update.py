@@ -39,6 +39,7 @@ _DRIFT_TITLES = {
     "vanished": "target matches nothing",
     "moved": "target matches differently",
     "unfit": "update no longer fits its target",
+    "overrides": "overrides what upstream now says",
     "redundant": "redundant: upstream already says it",
 }
 
@@ -268,7 +269,9 @@ def _markdown_drift(drifts: Sequence[Drift]) -> list[str]:
     lines: list[str] = []
     for drift in drifts:
         already = " (already before this update)" if drift.already else ""
-        icon = ":information_source:" if drift.kind == "redundant" else ":x:"
+        icon = {"redundant": ":information_source:", "overrides": ":warning:"}.get(
+            drift.kind, ":x:"
+        )
         lines += [
             f"- {icon} **{_DRIFT_TITLES[drift.kind]}**{already}: {_code(drift.overlay)} "
             f"`actions[{drift.index}]`",

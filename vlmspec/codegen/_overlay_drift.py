@@ -9,6 +9,8 @@ by side and reports, per action (file + index, with the justification its `descr
 - **moved**: the target still matches, but other nodes than before, or nodes of another kind
   (an object that became a list is appended to instead of merged into);
 - **redundant**: applying the action changes nothing, because upstream already says what it adds;
+- **overrides**: upstream now sets, differently, a value the action replaces (the overlay wins
+  silently unless someone looks: the vendor may have documented the thing the overlay guessed);
 - **unfit**: the target matches, but the update cannot be merged into what it matches now.
 
 Nothing here reads or writes files: callers pass parsed documents and loaded overlays.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -31,8 +34,8 @@ from ._overlay import Action, Overlay, apply_overlay
 
 __all__ = ["DRIFT_KINDS", "Drift", "DriftKind", "overlay_drift", "render_location"]
 
-DriftKind = Literal["vanished", "moved", "redundant", "unfit"]
-DRIFT_KINDS: tuple[DriftKind, ...] = ("vanished", "moved", "unfit", "redundant")
+DriftKind = Literal["vanished", "moved", "unfit", "overrides", "redundant"]
+DRIFT_KINDS: tuple[DriftKind, ...] = ("vanished", "moved", "unfit", "overrides", "redundant")
 
 Location = tuple[str | int, ...]
 
@@ -203,6 +206,38 @@ def _contains(target: dict[str, Any], update: dict[str, Any]) -> bool:
     return True
 
 
+def _overridden(
+    target: dict[str, Any], update: dict[str, Any], where: Location = ()
+) -> list[tuple[Location, Any, Any]]:
+    """(relative location, upstream value, overlay value) for each value the merge replaces."""
+    found: list[tuple[Location, Any, Any]] = []
+    for key, value in update.items():
+        if key not in target:
+            continue
+        if isinstance(value, dict) and isinstance(target[key], dict):
+            found += _overridden(target[key], value, (*where, key))
+        elif not _same(target[key], value):
+            found.append(((*where, key), target[key], value))
+    return found
+
+
+def _overrides(action: Action, matched: Sequence[tuple[Location, Any]]) -> dict[Location, str]:
+    """Absolute location → "upstream X, overlay Y" for every value the action replaces."""
+    if action.remove or not isinstance(action.update, dict):
+        return {}
+    found: dict[Location, str] = {}
+    for location, value in matched:
+        if isinstance(value, dict):
+            for relative, theirs, ours in _overridden(value, action.update):
+                found[(*location, *relative)] = f"upstream {_short(theirs)}, overlay {_short(ours)}"
+    return found
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _is_noop(action: Action, values: Sequence[Any]) -> bool:
     if action.remove or not values:
         return False
@@ -272,6 +307,17 @@ def _step(
             ):
                 detail = f"matched {_describe(was)}; now matches {_describe(now)}"
                 found.append(drift("moved", detail))
+            overridden = _overrides(action, now)
+            for location, text in _overrides(action, was or []).items():
+                if overridden.get(location) == text:
+                    del overridden[location]  # replaced before this update too: not news
+            if overridden:
+                shown = "; ".join(
+                    f"{render_location(loc)}: {text}" for loc, text in list(overridden.items())[:3]
+                )
+                more = f"; and {len(overridden) - 3} more" if len(overridden) > 3 else ""
+                detail = f"upstream now sets what this action replaces: {shown}{more}"
+                found.append(drift("overrides", detail))
             if _is_noop(action, [value for _, value in now]):
                 already = bool(was) and _is_noop(action, [value for _, value in was or []])
                 detail = "upstream already contains everything this action adds"
