@@ -235,3 +235,24 @@ def test_the_vendor_documenting_its_201_body_is_reported_against_our_overlays() 
     assert overrides.index == 0
     assert "$.components.schemas.ChatCompletion.required: upstream [" in overrides.detail
     assert overrides.justification.startswith("The upstream 201 schema is `{}`")
+
+
+def test_a_renamed_path_points_every_action_on_it_to_the_new_path() -> None:
+    from vlmspec.codegen import find_project, load_document, load_overlay
+
+    project = find_project(ROOT)
+    assert project is not None and not isinstance(project, SpecError)
+    today = load_document(project.upstream)
+    assert not isinstance(today, SpecError)
+    real = [o for o in map(load_overlay, project.overlays) if isinstance(o, Overlay)]
+    moved = copy.deepcopy(today)
+    moved["paths"] = {path.replace("/v1/", "/v2/"): item for path, item in today["paths"].items()}
+    found = overlay_drift(today, moved, real)
+    on_the_path = {
+        (o.path, a.index) for o in real for a in o.actions if a.target.startswith("$.paths['/v1/")
+    }
+    assert len(on_the_path) == 8
+    assert {(d.overlay, d.index) for d in found} == on_the_path
+    assert {d.kind for d in found} == {"vanished"}
+    for finding in found:
+        assert finding.nearest[0] == finding.target.replace("/v1/", "/v2/"), finding

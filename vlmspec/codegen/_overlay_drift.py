@@ -182,7 +182,8 @@ def _nearest(wanted: Sequence[Location], document: Document) -> tuple[str, ...]:
 
 
 def _same(left: Any, right: Any) -> bool:
-    """JSON equality: `1` is not `true`, `1` is not `1.0`'s type twin, order of keys is free."""
+    """Equality of parsed YAML/JSON values in which `1`, `1.0` and `true` all differ (they
+    generate different code); the order of keys does not matter."""
     if type(left) is not type(right):
         return False
     if isinstance(left, dict):
