@@ -560,3 +560,19 @@ def test_a_broken_overlay_with_an_unchanged_upstream_is_a_project_error(
     (line,) = result.stderr.splitlines()
     assert "040-limits.yaml:$.actions[0].target: overlay target matches nothing" in line
     assert hashes(project) == before
+
+
+def test_the_first_update_of_a_project_without_an_upstream_file(
+    tmp_path: Path, vendor: Vendor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "p", source=vendor.url())
+    (project / UPSTREAM).unlink()
+    vendor.routes["/openapi.yaml"] = answer(TODAY)
+    report = tmp_path / "report.md"
+    result = update(project, monkeypatch, "--report", str(report))
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0].endswith(": first upstream file")
+    assert "api diff: no previous upstream to compare with" in result.stdout
+    assert "No previous upstream file to compare with." in report.read_text("utf-8")
+    assert "generated: up to date" in result.stdout  # the committed code is today's already
+    assert (project / UPSTREAM).read_bytes() == TODAY
