@@ -17,7 +17,8 @@ _DEFAULTS = {
     "output": "generated",
     "package": "generated",
 }
-# Optional keys: no default, absent means "not configured".
+# Optional keys without a default: `source` is where the vendor publishes `upstream` (a URL or a
+# path), for `vlmspec spec update`.
 _OPTIONAL = ("source",)
 
 
@@ -65,10 +66,10 @@ def find_project(start: Path | None = None) -> Project | SpecError | None:
 
 
 def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Project | SpecError:
-    known = {*_DEFAULTS, *_OPTIONAL}
-    unknown = sorted(set(table) - known)
+    unknown = sorted(set(table) - set(_DEFAULTS) - set(_OPTIONAL))
     if unknown:
-        detail = f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        known = ", ".join(sorted([*_DEFAULTS, *_OPTIONAL]))
+        detail = f"unknown key(s) {', '.join(unknown)}; known: {known}"
         return SpecError("bad [tool.vlmspec]", detail, str(pyproject))
     values: dict[str, str] = {}
     for key, default in _DEFAULTS.items():
