@@ -22,7 +22,14 @@ import yaml
 from click.testing import CliRunner, Result
 
 from vlmspec.cli import cli
-from vlmspec.codegen import SpecError, fetch_spec, find_project
+from vlmspec.codegen import (
+    SpecError,
+    diff_documents,
+    fetch_spec,
+    find_project,
+    load_for_diff,
+    render_changes,
+)
 from vlmspec.codegen._fetch import redirect_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,6 +181,18 @@ def update(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> Result:
 # --- the vendor's real history ------------------------------------------------------------------
 
 
+def vlmspec_diff(old: Path, new: Path) -> tuple[set[str], str, str]:
+    """What `vlmspec diff OLD NEW` says: the breaking rules, and the first line of its text and
+    Markdown reports, as `spec update` must repeat them."""
+    documents = [load_for_diff(old), load_for_diff(new)]
+    assert not isinstance(documents[0], SpecError) and not isinstance(documents[1], SpecError)
+    changes = diff_documents(documents[0], documents[1])
+    breaking = {c.rule for c in changes if c.severity == "breaking"}
+    text = render_changes(changes, "text", "before", "published").splitlines()[0]
+    markdown = render_changes(changes, "markdown", "before", "published").splitlines()[0]
+    return breaking, text, markdown
+
+
 def test_v001_then_v002_then_today(
     tmp_path: Path, vendor: Vendor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -197,14 +216,17 @@ def test_v001_then_v002_then_today(
     assert second.stdout.splitlines()[0] == (
         f"spec update from {vendor.url()}: no breaking changes"
     )
-    assert "0 breaking, 3 safe changes" in second.stdout
+    breaking, text, heading = vlmspec_diff(FIXTURES / "v001.yaml", FIXTURES / "v002.yaml")
+    assert breaking == set()
+    assert f"api diff: {text}" in second.stdout
     for rule in ("request-enum-value-added", "request-property-added-optional"):
         assert rule in second.stdout
     assert "overlays: all 15 actions apply as before" in second.stdout
     assert "generated: 5 file(s) changed: spec/openapi.yaml, vlmspec/generated/" in second.stdout
     markdown = report.read_text("utf-8")
     assert "## Vendor spec update: **no breaking changes**" in markdown
-    assert "### API diff: no breaking changes (0 breaking, 3 safe changes)" in markdown
+    assert heading.startswith("### API diff: no breaking changes (0 breaking, ")
+    assert heading in markdown
     assert "| safe | `request-property-added-optional` |" in markdown
     assert "All 15 overlay actions apply as before." in markdown
     assert "- `vlmspec/generated/models.py`" in markdown
@@ -216,12 +238,15 @@ def test_v001_then_v002_then_today(
     third = update(project, monkeypatch, "--report", str(report))
     assert third.exit_code == 1, third.output
     assert third.stdout.splitlines()[0].endswith(": breaking")
-    assert "1 breaking, 10 safe changes" in third.stdout
+    breaking, text, heading = vlmspec_diff(FIXTURES / "v002.yaml", ROOT / UPSTREAM)
+    assert breaking == {"request-default-changed"}
+    assert f"api diff: {text}" in third.stdout
     assert '$.model: default "vlmrun-orion-1:auto" removed  [request-default-changed]' in (
         third.stdout
     )
     markdown = report.read_text("utf-8")
     assert "## Vendor spec update: **breaking**" in markdown
+    assert heading.startswith("### API diff: breaking (1 breaking, ") and heading in markdown
     assert "| **breaking** | `request-default-changed` |" in markdown
     # Today's file regenerates exactly the tree committed in this repository.
     for name in TREE:
