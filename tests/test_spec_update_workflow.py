@@ -188,3 +188,35 @@ def test_a_safe_update_carries_no_breaking_label(repo: Path, tmp_path: Path) -> 
     log = _gh_log(tmp_path)
     assert "gh pr edit 7 --remove-label breaking" in log
     assert not any("--add-label" in line for line in log)
+
+
+def test_a_maintainers_commits_on_the_branch_are_never_overwritten(
+    repo: Path, tmp_path: Path, vendor: Vendor
+) -> None:
+    vendor.routes["/v002.yaml"] = answer(V002)
+    gates = {"BASE": "main", "BREAKING": "true", "CHECK": "failure", "CONFORM": "success"}
+    _step(STEPS["update"], repo, tmp_path, SOURCE=vendor.url("/v002.yaml"))
+    code, _ = _step(PR_STEP, repo, tmp_path, **gates)
+    assert code == 0 and "gh pr ready 7 --undo" in _gh_log(tmp_path)
+
+    # A maintainer fixes the branch and pushes.
+    _git(repo, "switch", "--quiet", "vlmspec/spec-update")
+    (repo / "spec" / "overlays" / "070-fix.yaml").write_text("# a fix\n", encoding="utf-8")
+    _git(repo, "add", "-A", "spec")
+    _git(repo, "-c", "user.email=maintainer@example.invalid", "commit", "--quiet", "-m", "fix")
+    _git(repo, "push", "--quiet", "origin", "vlmspec/spec-update")
+    theirs = _git(repo, "rev-parse", "HEAD").strip()
+    _git(repo, "switch", "--quiet", "main")
+    _git(repo, "reset", "--quiet", "--hard", "origin/main")
+    (tmp_path / "gh" / "log").unlink()
+
+    _step(STEPS["update"], repo, tmp_path, SOURCE=vendor.url("/v002.yaml"))
+    code, _ = _step(PR_STEP, repo, tmp_path, **gates)
+    assert code == 0
+    _git(repo, "fetch", "--quiet", "origin")
+    assert _git(repo, "rev-parse", "origin/vlmspec/spec-update").strip() == theirs
+    body = (tmp_path / "runner" / "body.md").read_text("utf-8")
+    assert "The branch holds commits by a maintainer, so this run did not overwrite it" in body
+    log = _gh_log(tmp_path)
+    assert any(line.startswith("gh pr edit 7 --title") for line in log)
+    assert not any("pr ready" in line for line in log)  # the draft state is theirs now
