@@ -462,6 +462,11 @@ def test_fetch_spec_returns_errors_as_values(tmp_path: Path) -> None:
     assert not isinstance(fetched, SpecError)
     assert fetched.content == V002 and fetched.document["openapi"] == "3.1.0"
     assert fetched.sha256 == hashlib.sha256(V002).hexdigest()
+    spaced = tmp_path / "a dir" / "v 2.yaml"
+    spaced.parent.mkdir()
+    spaced.write_bytes(V002)
+    by_url = fetch_spec(spaced.as_uri())
+    assert not isinstance(by_url, SpecError) and by_url.content == V002
 
 
 # --- overlays against a changed upstream --------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -201,14 +202,17 @@ def fetch_spec(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_redirects: int = DEFAULT_MAX_REDIRECTS,
 ) -> Fetched | SpecError:
-    """Fetch ``source`` (an http(s) URL or a file path) and parse it as OpenAPI 3.x."""
+    """Fetch ``source`` (an http(s) URL, a file:// URL or a path) and parse it as OpenAPI 3.x."""
     if is_url(source):
         got = _fetch_url(source, timeout, max_bytes, max_redirects)
         if isinstance(got, SpecError):
             return got
         content, content_type, location = got
     else:
-        read = _fetch_file(Path(source), max_bytes)
+        path = source
+        if source.lower().startswith("file://"):
+            path = urllib.parse.unquote(urllib.parse.urlsplit(source).path)
+        read = _fetch_file(Path(path), max_bytes)
         if isinstance(read, SpecError):
             return read
         (content, content_type), location = read, source
