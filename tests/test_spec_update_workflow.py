@@ -45,8 +45,19 @@ esac
 """
 
 
+# The runner's git has no user configuration; neither do these tests (no signing, no hooks).
+GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
 def _git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **GIT_ENV},
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -93,6 +104,7 @@ def _step(
         "GITHUB_REPOSITORY": "owner/repo",
         "GITHUB_RUN_ID": "1",
         "GH_STUB_STATE": str(state),
+        **GIT_ENV,
         **{k: str(v) for k, v in WORKFLOW["env"].items()},
         **env,
     }
