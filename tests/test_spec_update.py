@@ -606,3 +606,23 @@ def test_the_first_update_of_a_project_without_an_upstream_file(
     assert "No previous upstream file to compare with." in report.read_text("utf-8")
     assert "generated: up to date" in result.stdout  # the committed code is today's already
     assert (project / UPSTREAM).read_bytes() == TODAY
+
+
+def test_a_report_too_long_for_a_pull_request_body_is_cut_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vlmspec import _spec_update
+
+    project_root = make_project(tmp_path / "p", upstream=V002)
+    project = find_project(project_root)
+    assert project is not None and not isinstance(project, SpecError)
+    fetched = fetch_spec(str(FIXTURES / "v001.yaml"))
+    assert not isinstance(fetched, SpecError)
+    plan = _spec_update.plan_update(project, fetched)
+    assert not isinstance(plan, SpecError)
+    full = _spec_update.render_markdown(plan)
+    assert len(full) < _spec_update.MAX_REPORT_CHARS  # GitHub's limit is 65,536
+    monkeypatch.setattr(_spec_update, "MAX_REPORT_CHARS", 800)
+    cut = _spec_update.render_markdown(plan)
+    assert len(cut) < 900 and full.startswith(cut.rsplit("\n\n", 1)[0])
+    assert cut.endswith("report truncated; `vlmspec spec update --dry-run` prints all of it.\n")
