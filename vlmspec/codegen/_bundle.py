@@ -51,10 +51,18 @@ class Bundle:
 
 
 def build_bundle(
-    upstream: Path, overlays: Sequence[Path], display_root: Path
+    upstream: Path,
+    overlays: Sequence[Path],
+    display_root: Path,
+    *,
+    upstream_document: Document | None = None,
 ) -> Bundle | SpecError:
-    """Apply ``overlays`` (in the given order) to ``upstream`` and validate the result."""
-    document = load_document(upstream)
+    """Apply ``overlays`` (in the given order) to ``upstream`` and validate the result.
+
+    ``upstream_document``, when given, is used instead of reading ``upstream`` (which still
+    names it): `spec update` bundles a fetched spec before anything is written.
+    """
+    document = load_document(upstream) if upstream_document is None else upstream_document
     if isinstance(document, SpecError):
         return document
     # Upstream gets the cheap structural checks only; the full validator (~0.5 s) runs once, on

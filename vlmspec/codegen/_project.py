@@ -17,6 +17,9 @@ _DEFAULTS = {
     "output": "generated",
     "package": "generated",
 }
+# Optional keys without a default: `source` is where the vendor publishes `upstream` (a URL or a
+# path), for `vlmspec spec update`.
+_OPTIONAL = ("source",)
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class Project:
     bundle: Path
     output: Path
     package: str
+    source: str | None = None
+    """Where the vendor publishes the upstream file (a URL or a path), for `spec update`."""
 
     @property
     def overlays(self) -> list[Path]:
@@ -61,9 +66,10 @@ def find_project(start: Path | None = None) -> Project | SpecError | None:
 
 
 def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Project | SpecError:
-    unknown = sorted(set(table) - set(_DEFAULTS))
+    unknown = sorted(set(table) - set(_DEFAULTS) - set(_OPTIONAL))
     if unknown:
-        detail = f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_DEFAULTS))}"
+        known = ", ".join(sorted([*_DEFAULTS, *_OPTIONAL]))
+        detail = f"unknown key(s) {', '.join(unknown)}; known: {known}"
         return SpecError("bad [tool.vlmspec]", detail, str(pyproject))
     values: dict[str, str] = {}
     for key, default in _DEFAULTS.items():
@@ -73,6 +79,11 @@ def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Proj
                 "bad [tool.vlmspec]", f"`{key}` must be a non-empty string", str(pyproject)
             )
         values[key] = value
+    source = table.get("source")
+    if source is not None and (not isinstance(source, str) or not source):
+        return SpecError(
+            "bad [tool.vlmspec]", "`source` must be a non-empty string", str(pyproject)
+        )
     if not values["package"].replace(".", "_").isidentifier():
         detail = f"`package` {values['package']!r} is not an importable module name"
         return SpecError("bad [tool.vlmspec]", detail, str(pyproject))
@@ -84,6 +95,7 @@ def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Proj
         bundle=root / values["bundle"],
         output=root / values["output"],
         package=values["package"],
+        source=source,
     )
 
 
