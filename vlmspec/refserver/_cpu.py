@@ -1,0 +1,135 @@
+"""CPU-heavy work in child processes with a deadline: a runaway job is killed, never waited out.
+
+A thread would not do: a regex or a parse holds the GIL for its whole run, freezing the event
+loop with it. A child process can be killed, and the event loop only awaits its answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar
+
+__all__ = ["CpuPool", "Overrun"]
+
+_T = TypeVar("_T")
+
+
+class Overrun(Exception):
+    """The job did not finish within the deadline (its process was killed)."""
+
+
+def _serve_jobs(conn: Connection) -> None:
+    while True:
+        try:
+            fn, args = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        try:
+            conn.send((True, fn(*args)))
+        except Exception as exc:
+            conn.send((False, f"{type(exc).__name__}: {exc}"))
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def _start(self) -> Connection:
+        parent, child = multiprocessing.get_context("spawn").Pipe()
+        process = multiprocessing.get_context("spawn").Process(
+            target=_serve_jobs, args=(child,), name="refserver-cpu", daemon=True
+        )
+        process.start()
+        child.close()
+        self._process, self._conn = process, parent
+        return parent
+
+    def call(self, fn: Callable[..., Any], args: tuple[Any, ...], deadline: float) -> Any:
+        conn = self._conn if self._process is not None and self._process.is_alive() else None
+        conn = conn or self._start()
+        try:
+            conn.send((fn, args))
+            ready = conn.poll(deadline)
+        except (OSError, EOFError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise Overrun(f"no answer within {deadline:g} s")
+        try:
+            ok, value = conn.recv()
+        except (OSError, EOFError):
+            self.kill()
+            raise Overrun("the worker process died") from None
+        if not ok:
+            raise RuntimeError(value)
+        return value
+
+    def kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+        if self._conn is not None:
+            self._conn.close()
+        self._process = self._conn = None
+
+
+def _settle(job: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if job.done():
+        return
+    if error is not None:
+        job.set_exception(error)
+    else:
+        job.set_result(result)
+
+
+def _release(job: asyncio.Future[Any], idle: asyncio.Queue[_Worker], worker: _Worker) -> None:
+    idle.put_nowait(worker)
+    if not job.cancelled():
+        job.exception()  # retrieved: an abandoned job's error is not logged as unhandled
+
+
+class CpuPool:
+    """``size`` worker processes, started on first use; each job gets ``deadline`` seconds."""
+
+    def __init__(self, size: int = 2, deadline: float = 5.0) -> None:
+        self.deadline = deadline
+        self._workers = [_Worker() for _ in range(size)]
+        self._idle: asyncio.Queue[_Worker] | None = None
+
+    async def run(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """``fn(*args)`` in a worker process; raise Overrun past the deadline."""
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+            for worker in self._workers:
+                self._idle.put_nowait(worker)
+        idle = self._idle
+        worker = await idle.get()
+        loop = asyncio.get_running_loop()
+        job: asyncio.Future[_T] = loop.create_future()
+        # The worker is free again only when its job ends, even if the request was cancelled.
+        job.add_done_callback(lambda done: _release(done, idle, worker))
+
+        def wait() -> None:
+            try:
+                outcome = (worker.call(fn, args, self.deadline), None)
+            except BaseException as exc:
+                outcome = (None, exc)
+            try:
+                loop.call_soon_threadsafe(_settle, job, *outcome)
+            except RuntimeError:
+                pass  # the loop is closed: the server is shutting down
+
+        # A daemon thread, not an executor: shutdown must never wait for a runaway job.
+        threading.Thread(target=wait, name="refserver-cpu-wait", daemon=True).start()
+        return await asyncio.shield(job)
+
+    def close(self) -> None:
+        """Kill every worker process."""
+        for worker in self._workers:
+            worker.kill()
