@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import socket
 import sqlite3
@@ -186,10 +187,8 @@ def test_quota_is_checked_before_any_schema_work() -> None:
 def _raw(address: tuple[str, int], data: bytes, timeout: float = 30) -> bytes:
     """Send *data* on a fresh connection; everything the server answers before closing."""
     with socket.create_connection(address, timeout=timeout) as sock:
-        try:
+        with contextlib.suppress(OSError):  # the server may close before reading everything
             sock.sendall(data)
-        except OSError:
-            pass  # the server may close before reading everything
         received = b""
         try:
             while chunk := sock.recv(65536):

@@ -61,7 +61,9 @@ class Admission:
 async def _refuse(send: Send, refused: Refused) -> None:
     body = json.dumps({"detail": refused.detail}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in refused.headers.items()]
+    headers += [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in refused.headers.items()
+    ]
     await send({"type": "http.response.start", "status": refused.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -7,6 +7,7 @@ loop with it. A child process can be killed, and the event loop only awaits its 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -116,14 +117,13 @@ class CpuPool:
         job.add_done_callback(lambda done: _release(done, idle, worker))
 
         def wait() -> None:
+            outcome: tuple[Any, BaseException | None]
             try:
                 outcome = (worker.call(fn, args, self.deadline), None)
             except BaseException as exc:
                 outcome = (None, exc)
-            try:
+            with contextlib.suppress(RuntimeError):  # a closed loop: the server is stopping
                 loop.call_soon_threadsafe(_settle, job, *outcome)
-            except RuntimeError:
-                pass  # the loop is closed: the server is shutting down
 
         # A daemon thread, not an executor: shutdown must never wait for a runaway job.
         threading.Thread(target=wait, name="refserver-cpu-wait", daemon=True).start()

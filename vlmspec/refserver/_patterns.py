@@ -64,7 +64,7 @@ def validator_with_safe_patterns(cls: Any) -> Any:
     """*cls* with ``pattern`` and ``patternProperties`` searched by RE2 where it can."""
     import jsonschema
 
-    keywords = {"pattern": _pattern}
+    keywords: dict[str, Callable[..., Iterator[Any]]] = {"pattern": _pattern}
     if "patternProperties" in cls.VALIDATORS:
         keywords["patternProperties"] = _pattern_properties
     return jsonschema.validators.extend(cls, keywords)

@@ -1,4 +1,4 @@
-"""Deterministic strings for a JSON Schema ``pattern`` (bounded; verified by ``_patterns``, RE2 first)."""
+"""Deterministic strings for a JSON Schema ``pattern`` (bounded; checked RE2 first)."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import signal
 import socket
@@ -50,10 +51,8 @@ def _descriptors_for_connections() -> None:
     wanted = MAX_CONNECTIONS + _FD_MARGIN
     if soft != resource.RLIM_INFINITY and soft < wanted:
         target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        try:
+        with contextlib.suppress(ValueError, OSError):  # the cap still closes the excess
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        except (ValueError, OSError):
-            pass  # the cap still closes connections beyond MAX_CONNECTIONS
 
 
 def serve(

@@ -165,7 +165,8 @@ class ReferenceService:
         try:
             return await self.pool.run(prompt_tokens, said)
         except Overrun:
-            raise _invalid(["messages"], "the prompt is too long to read in time", "value_error")
+            message = "the prompt is too long to read in time"
+            raise _invalid(["messages"], message, "value_error") from None
 
     async def _json_answer(self, body: AgentChatCompletionsRequest) -> str | None:
         # None: plain text; "": a json_object answer; else the JSON text for the schema.
