@@ -23,7 +23,7 @@ HEAD_TIMEOUT = 10.0
 BODY_TIMEOUT = 60.0
 """Seconds from the end of the headers to the end of the body."""
 MAX_CONNECTIONS = 1024
-"""Open connections; more are closed at once, so descriptors are never exhausted."""
+"""Open connections; past it the longest-waiting unfinished head (or idle one) is closed."""
 
 _REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 
@@ -39,13 +39,31 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._tail = b""
         self._too_large = False
         self._deadline: asyncio.TimerHandle | None = None
+        self._waiting_since = 0.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._waiting_since = self.loop.time()
         if len(self.connections) > MAX_CONNECTIONS:
-            self.transport.close()
-            return
+            # Refusing newcomers would let slow clients lock everyone out: shed the slowest.
+            victim = min(
+                (
+                    c
+                    for c in self.connections
+                    if isinstance(c, GuardedHttpToolsProtocol) and c._idle
+                ),
+                key=lambda c: c._waiting_since,
+                default=self,
+            )
+            victim.transport.close()
+            if victim is self:
+                return
         self._arm(HEAD_TIMEOUT)
+
+    @property
+    def _idle(self) -> bool:
+        """Waiting for a request's head, with no request of its own in progress."""
+        return self._in_head and (self.cycle is None or self.cycle.response_complete)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -92,6 +110,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._in_head:
             if self._deadline is None:
                 self._arm(HEAD_TIMEOUT)  # a keep-alive connection's next request began
+                self._waiting_since = self.loop.time()
             if self._head_overflows(data):
                 self._answer_and_close(431, "request headers too large")
                 return
