@@ -63,7 +63,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     @property
     def _idle(self) -> bool:
         """Waiting for a request's head, with no request of its own in progress."""
-        return self._in_head and (self.cycle is None or self.cycle.response_complete)
+        busy = self.cycle is not None and not self.cycle.response_complete
+        return self._in_head and not busy and not self.transport.is_closing()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

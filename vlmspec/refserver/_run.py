@@ -95,7 +95,9 @@ def serve(
         log_level="info" if access_log else "warning",
         timeout_graceful_shutdown=5,
         timeout_keep_alive=5,
-        limit_concurrency=MAX_CONNECTIONS // 2,
+        # uvicorn counts connections here, so slow clients would get everyone a 503; the
+        # protocol sheds the slowest connection instead, and this stays a backstop above it.
+        limit_concurrency=2 * MAX_CONNECTIONS,
     )
 
     def ready() -> None:
