@@ -287,3 +287,14 @@ def test_serve_without_any_key_makes_one_and_prints_it() -> None:
         assert _post(running, body, "whatever").status_code == 401
     finally:
         assert running.stop() == 0
+
+
+def test_an_empty_key_is_a_usage_error() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "vlmspec", "serve", "--api-key", " ", "--db", ":memory:"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "vlmspec: error: --api-key: a key cannot be empty"
