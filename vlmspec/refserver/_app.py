@@ -17,6 +17,9 @@ from ._store import Store
 
 __all__ = ["create_app"]
 
+# What the worker processes run: schema answers, skill checks, the tokenizer.
+_WORKER_MODULES = ("vlmspec.refserver._formats", "vlmspec.refserver._skills")
+
 
 def create_app(
     *,
@@ -31,7 +34,7 @@ def create_app(
     serve`` always configures at least one key.
     """
     store = Store(db_path)
-    pool = CpuPool(deadline=cpu_deadline)
+    pool = CpuPool(deadline=cpu_deadline, preload=_WORKER_MODULES)
     gate = Gate(tuple(api_keys), guest_daily_limit)
     service = ReferenceService(store, gate, pool)
     app = create_generated_app(service)

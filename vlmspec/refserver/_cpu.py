@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -24,7 +25,13 @@ class Overrun(Exception):
     """The job did not finish within the deadline (its process was killed)."""
 
 
-def _serve_jobs(conn: Connection) -> None:
+_START_TIMEOUT = 60.0  # a cold start on a loaded machine; not part of any job's deadline
+
+
+def _serve_jobs(conn: Connection, preload: tuple[str, ...]) -> None:
+    for module in preload:
+        importlib.import_module(module)
+    conn.send("ready")
     while True:
         try:
             fn, args = conn.recv()
@@ -37,18 +44,28 @@ def _serve_jobs(conn: Connection) -> None:
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...]) -> None:
+        self._preload = preload
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
 
     def _start(self) -> Connection:
-        parent, child = multiprocessing.get_context("spawn").Pipe()
-        process = multiprocessing.get_context("spawn").Process(
-            target=_serve_jobs, args=(child,), name="refserver-cpu", daemon=True
+        # spawn, not fork: the server has threads (the database writer), and fork copies locks.
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(
+            target=_serve_jobs, args=(child, self._preload), name="refserver-cpu", daemon=True
         )
         process.start()
         child.close()
         self._process, self._conn = process, parent
+        try:
+            started = parent.poll(_START_TIMEOUT) and parent.recv() == "ready"
+        except (OSError, EOFError):
+            started = False
+        if not started:
+            self.kill()
+            raise Overrun("the worker process did not start")
         return parent
 
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...], deadline: float) -> Any:
@@ -96,11 +113,15 @@ def _release(job: asyncio.Future[Any], idle: asyncio.Queue[_Worker], worker: _Wo
 
 
 class CpuPool:
-    """``size`` worker processes, started on first use; each job gets ``deadline`` seconds."""
+    """``size`` worker processes, started on first use; each job gets ``deadline`` seconds.
 
-    def __init__(self, size: int = 2, deadline: float = 5.0) -> None:
+    ``preload`` modules are imported when a worker starts, so their import is not charged to
+    the first job's deadline.
+    """
+
+    def __init__(self, size: int = 2, deadline: float = 5.0, preload: tuple[str, ...] = ()) -> None:
         self.deadline = deadline
-        self._workers = [_Worker() for _ in range(size)]
+        self._workers = [_Worker(preload) for _ in range(size)]
         self._idle: asyncio.Queue[_Worker] | None = None
 
     async def run(self, fn: Callable[..., _T], *args: Any) -> _T:
