@@ -89,12 +89,16 @@ class _Worker:
         return value
 
     def kill(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.join(5)
-        if self._conn is not None:
-            self._conn.close()
+        # Called by the waiting thread on overrun and by shutdown, possibly at the same time.
+        process, conn = self._process, self._conn
         self._process = self._conn = None
+        if process is not None:
+            with contextlib.suppress(Exception):
+                process.kill()
+                process.join(5)
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
 
 
 def _settle(job: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
