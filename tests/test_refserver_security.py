@@ -111,16 +111,20 @@ def test_a_session_id_belongs_to_its_owner(server: Serve) -> None:
     assert "Turn 2." in mine and "078-05-1120" in mine  # nobody else appended to it
 
 
-def test_sessions_are_stored_under_a_hash_of_the_key(tmp_path: Path) -> None:
+def test_no_key_or_header_is_stored_raw(tmp_path: Path) -> None:
     db = tmp_path / "owners.db"
     running = Serve(["--api-key", ALICE, "--db", str(db)])
     try:
         _content(_post(running, _says("s", "hello"), ALICE))
+        guest = {"X-Browser-Id": "marker-browser", "User-Agent": "marker-agent"}
+        _content(_post(running, _says("s", "hi"), None, **guest))
+        _content(_post(running, {"messages": [{"role": "user", "content": "x"}]}, None, **guest))
     finally:
         assert running.stop() == 0
     with sqlite3.connect(db) as check:
         dump = "\n".join(check.iterdump())
-    assert "hello" in dump and ALICE not in dump
+    assert "hello" in dump and "hi" in dump
+    assert ALICE not in dump and "marker" not in dump
 
 
 # 2. One request must not freeze the server
@@ -244,6 +248,20 @@ def test_silent_connections_are_closed(server: Serve) -> None:
         while chunk := sock.recv(65536):  # EOF (or a 408) once the read deadline passes
             answer += chunk
     assert answer == b"" or answer.startswith(b"HTTP/1.1 408 ")
+
+
+def test_open_connections_are_capped(server: Serve) -> None:
+    held: list[socket.socket] = []
+    try:
+        for _ in range(1300):
+            held.append(socket.create_connection(server.address, timeout=10))
+            held[-1].sendall(b"GET /v1/health HTTP/1.1\r\n")  # and never a blank line
+        assert _health_answers(server)
+        descriptors = len(os.listdir(f"/proc/{server.process.pid}/fd"))
+        assert descriptors < 1100, descriptors
+    finally:
+        for sock in held:
+            sock.close()
 
 
 def test_a_client_leaving_mid_body_logs_no_traceback(server: Serve) -> None:
