@@ -85,6 +85,7 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("python", "bench/bench_generate.py")
     session.run("python", "bench/bench_faults.py")
+    session.run("python", "bench/bench_attacks.py")
     session.run("bash", "bench/install_tools.sh", external=True)
     session.run("python", "bench/bench_server.py")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,10 @@ from typing import Any
 import pytest
 
 from vlmspec.refserver._backend import Prior, Said, choices_for, prompt_tokens, reply_text
+from vlmspec.refserver._guests import GuestCounters
+from vlmspec.refserver._owners import guest_of
 from vlmspec.refserver._skills import SkillProblem, check_skills
-from vlmspec.refserver._store import Store
+from vlmspec.refserver._store import REPLY_CHARS, USER_TEXT_CHARS, SessionFull, Store
 from vlmspec.refserver._tokens import count_tokens, split_tokens, truncate_tokens
 
 
@@ -97,7 +100,7 @@ def test_inline_skills_need_exactly_one_skill_md() -> None:
         assert caught.value.loc == loc
 
 
-def test_store_keeps_turns_across_reopen_and_counts_guests(tmp_path: Path) -> None:
+def test_store_keeps_turns_across_reopen(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
 
     async def first() -> None:
@@ -109,26 +112,61 @@ def test_store_keeps_turns_across_reopen_and_counts_guests(tmp_path: Path) -> No
             return f"reply {prior.turns + 1}"
 
         replies = await asyncio.gather(
-            *(store.append_turn("s", f"msg {i}", build, str) for i in range(20))
+            *(store.append_turn("o", "s", f"msg {i}", build, str) for i in range(20))
         )
         assert sorted(replies) == sorted(f"reply {i}" for i in range(1, 21))
         assert [p.turns for p in seen] == list(range(20))
-        assert [await store.take_guest_chat("b", "2024-01-01", 3) for _ in range(5)] == [
-            True,
-            True,
-            True,
-            False,
-            False,
-        ]
         store.close()
 
     async def second() -> None:
         store = Store(path)
-        turns = await store.turns("s")
+        turns = await store.turns("o", "s")
         assert [t[0] for t in turns] == list(range(1, 21))
-        assert not await store.take_guest_chat("b", "2024-01-01", 3)
-        assert await store.take_guest_chat("b", "2024-01-02", 3)
+        assert await store.turns("other", "s") == []
         store.close()
 
     asyncio.run(first())
     asyncio.run(second())
+
+
+def test_store_bounds_turns_sessions_text_and_age(tmp_path: Path) -> None:
+    async def main() -> None:
+        store = Store(tmp_path / "db.sqlite", max_turns=3, max_sessions=2, retention_days=1)
+        priors: list[Prior] = []
+
+        def build(prior: Prior) -> str:
+            priors.append(prior)
+            return "r" * 10_000
+
+        for _ in range(3):
+            await store.append_turn("o", "a", "x " * 1_000_000, build, str)
+        with pytest.raises(SessionFull):
+            await store.append_turn("o", "a", "more", build, str)
+        stored = await store.turns("o", "a")
+        assert max(len(u) for _, u, _ in stored) == USER_TEXT_CHARS
+        assert max(len(r) for _, _, r in stored) == REPLY_CHARS
+        assert priors[-1].first_user_text == ("x " * 256)[:USER_TEXT_CHARS]
+        await store.append_turn("o", "b", "b", build, str)
+        await store.append_turn("o", "c", "c", build, str)  # a third session drops the oldest
+        assert await store.turns("o", "a") == []
+        assert len(await store.turns("o", "b")) == 1
+        await store.append_turn("p", "a", "another owner's", build, str)
+        await store.expire(now=time.time() + 2 * 86_400)
+        assert await store.turns("o", "c") == [] and await store.turns("p", "a") == []
+        store.close()
+
+    asyncio.run(main())
+
+
+def test_guest_counters_limit_browsers_and_addresses() -> None:
+    counters = GuestCounters(limit=2, address_limit=3)
+    one, two = (
+        guest_of({"x-browser-id": "1"}, "10.0.0.1"),
+        guest_of({"x-browser-id": "2"}, "10.0.0.1"),
+    )
+    assert [counters.take(one) for _ in range(3)] == [True, True, False]
+    assert [counters.take(two) for _ in range(2)] == [True, False]  # the address is used up
+    elsewhere = guest_of({"x-browser-id": "2"}, "10.0.0.2")
+    assert counters.take(elsewhere)
+    assert one.owner != elsewhere.owner != two.owner
+    assert "10.0.0.1" not in one.owner + one.browser + one.address

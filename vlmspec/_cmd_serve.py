@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import click
@@ -32,11 +33,25 @@ __all__ = ["serve"]
     "--api-key",
     "api_keys",
     multiple=True,
-    help="Accepted bearer token (repeatable). Without any, every token is accepted.",
+    help="Accepted bearer token (repeatable). Default: $VLMRUN_API_KEY, else a fresh key "
+    "printed at start-up. Any other token gets 401.",
+)
+@click.option(
+    "--guest-limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Valid chats a day per guest browser (a client address gets ten browsers' worth). "
+    "Guest counters live in memory: a restart resets them.",
 )
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
 def serve(
-    host: str, port: int, db: Path | None, api_keys: tuple[str, ...], access_log: bool
+    host: str,
+    port: int,
+    db: Path | None,
+    api_keys: tuple[str, ...],
+    guest_limit: int,
+    access_log: bool,
 ) -> None:
     """Run the reference server (uvicorn) until interrupted."""
     from vlmspec.refserver import ServeError
@@ -46,10 +61,23 @@ def serve(
         db = _default_db()
     elif str(db) == ":memory:":
         db = None
+    keys, note = _keys(api_keys)
     try:
-        run(host, port, db, api_keys, access_log)
+        run(host, port, db, keys, access_log, guest_limit=guest_limit, key_note=note)
     except ServeError as exc:
         fail(str(exc))
+
+
+def _keys(given: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """The accepted keys, and what to print instead of a key the user already has."""
+    if any(not key.strip() for key in given):
+        fail("--api-key: a key cannot be empty")
+    if given:
+        return given, f"the --api-key value{'s' if len(given) > 1 else ''} you passed"
+    from_env = os.environ.get("VLMRUN_API_KEY", "").strip()
+    if from_env:
+        return (from_env,), "$VLMRUN_API_KEY (from the environment)"
+    return (f"vlmspec-{secrets.token_urlsafe(24)}",), None
 
 
 def _default_db() -> Path:

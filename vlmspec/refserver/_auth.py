@@ -1,4 +1,4 @@
-"""Bearer keys and the guest daily limit."""
+"""Bearer keys, guests and their daily limits: who is calling, and may they be served."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ._store import Store
+from ._guests import GuestCounters, seconds_to_midnight
+from ._owners import Guest, guest_of, key_owner
 
-__all__ = ["Gate", "Refused"]
+__all__ = ["ADDRESS_FACTOR", "Caller", "Gate", "Refused"]
+
+ADDRESS_FACTOR = 10
+"""A client address may serve this many browsers' worth of guest chats a day."""
 
 _BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -25,36 +29,52 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True)
+class Caller:
+    """An admitted caller: the owner of its sessions, and the guest to count (None for keys)."""
+
+    owner: str
+    guest: Guest | None
+
+
 class Gate:
-    """Admits callers: a known bearer key, or a guest within today's limit."""
+    """Admits callers: a known bearer key, or a guest within today's limits."""
 
-    api_keys: Sequence[str]
-    store: Store
-    guest_daily_limit: int
+    def __init__(self, api_keys: Sequence[str], guest_daily_limit: int) -> None:
+        self._keys = [key.encode() for key in api_keys]
+        self.guest_daily_limit = guest_daily_limit
+        self.counters = GuestCounters(guest_daily_limit, guest_daily_limit * ADDRESS_FACTOR)
 
-    def authenticate(self, authorization: str | None, token: str | None) -> bool:
-        """Return True for a guest (no Authorization header); raise Refused for a bad token."""
+    def identify(
+        self,
+        authorization: str | None,
+        token: str | None,
+        headers: Mapping[str, str],
+        host: str | None,
+    ) -> Caller:
+        """Who is calling; raise Refused for a bad token or a guest with nothing left today."""
         if authorization is None:
-            return True
+            guest = guest_of(headers, host)
+            if self.counters.used_up(guest):
+                raise self._limit_reached()
+            return Caller(guest.owner, guest)
         if not token:
             raise Refused(401, "Authorization must be `Bearer <api key>`", _BEARER_CHALLENGE)
-        if self.api_keys and not any(
-            hmac.compare_digest(token.encode(), key.encode()) for key in self.api_keys
-        ):
+        # Every key is compared, each in constant time, so timing tells nothing about the keys.
+        matches = [hmac.compare_digest(token.encode(), key) for key in self._keys]
+        if self._keys and not any(matches):
             raise Refused(401, "Invalid API key", _BEARER_CHALLENGE)
-        return False
+        return Caller(key_owner(token), None)
 
-    async def count_guest(self, headers: Mapping[str, str], host: str | None) -> None:
-        """Count one chat for this guest's browser today; raise Refused past the daily limit."""
-        now = dt.datetime.now(dt.UTC)
-        browser = headers.get("x-browser-id") or f"{host or '-'}|{headers.get('user-agent', '')}"
-        day = now.date().isoformat()
-        if not await self.store.take_guest_chat(browser, day, self.guest_daily_limit):
-            midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
-            wait = max(1, int((midnight - now).total_seconds() + 0.999))
-            raise Refused(
-                429,
-                f"Guest limit of {self.guest_daily_limit} chats a day reached; "
-                "send an API key or retry after midnight UTC",
-                {"Retry-After": str(wait)},
-            )
+    def count(self, caller: Caller) -> None:
+        """Count one valid chat for a guest; raise Refused past the daily limit."""
+        if caller.guest is not None and not self.counters.take(caller.guest):
+            raise self._limit_reached()
+
+    def _limit_reached(self) -> Refused:
+        wait = seconds_to_midnight(dt.datetime.now(dt.UTC))
+        return Refused(
+            429,
+            f"Guest limit of {self.guest_daily_limit} chats a day reached; "
+            "send an API key or retry after midnight UTC",
+            {"Retry-After": str(wait)},
+        )

@@ -68,7 +68,8 @@ def prompt_tokens(messages: Sequence[Said]) -> int:
 
 
 def _quote(text: str) -> str:
-    flat = " ".join(text.split())
+    # Only the start is ever shown: never split a multi-megabyte message to quote 160 characters.
+    flat = " ".join(text[: _QUOTE_CHARS * 64].split())
     return flat if len(flat) <= _QUOTE_CHARS else flat[: _QUOTE_CHARS - 3] + "..."
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ._cpu import CpuPool, Overrun
 from ._instance import NoInstance, SchemaProblem, check_schema, instance_for
 
 __all__ = ["FormatProblem", "SchemaAnswers"]
 
 _CACHE_SIZE = 512
+
+_Answer = tuple[str | None, str, list[str | int]]
 
 
 class FormatProblem(Exception):
@@ -24,24 +25,24 @@ class FormatProblem(Exception):
         self.path = path
 
 
-def _answer(schema: Any) -> str | FormatProblem:
+def _answer(schema: Any) -> _Answer:
+    # Runs in a worker process: plain tuples cross the pipe, exceptions with extra fields do not.
     try:
         check_schema(schema)
-        return json.dumps(instance_for(schema), ensure_ascii=False)
+        return json.dumps(instance_for(schema), ensure_ascii=False), "", []
     except SchemaProblem as problem:
-        return FormatProblem(f"invalid JSON Schema: {problem.message}", problem.path)
+        return None, f"invalid JSON Schema: {problem.message}", problem.path
     except NoInstance as exc:
-        return FormatProblem(f"no JSON value satisfies this schema: {exc}", [])
+        return None, f"no JSON value satisfies this schema: {exc}", []
     except RecursionError:
-        return FormatProblem("the schema nests too deeply", [])
+        return None, "the schema nests too deeply", []
 
 
 class SchemaAnswers:
-    """Answers (JSON text) per schema, computed once on a worker thread and cached."""
+    """Answers (JSON text) per schema, computed in worker processes under a deadline, cached."""
 
-    def __init__(self) -> None:
-        # One thread: the hypothesis fallback is not thread-safe, and the cache makes it rare.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refserver-schema")
+    def __init__(self, pool: CpuPool) -> None:
+        self._pool = pool
         self._cache: OrderedDict[str, str | FormatProblem] = OrderedDict()
 
     async def answer(self, schema: Any) -> str:
@@ -52,8 +53,16 @@ class SchemaAnswers:
             raise FormatProblem("the schema nests too deeply", []) from None
         found = self._cache.get(key)
         if found is None:
-            loop = asyncio.get_running_loop()
-            found = await loop.run_in_executor(self._executor, _answer, schema)
+            try:
+                text, message, path = await self._pool.run(_answer, schema)
+            except Overrun:
+                # Not cached: a busy machine may answer it next time.
+                raise FormatProblem(
+                    f"answering this schema exceeded the time limit of {self._pool.deadline:g} s "
+                    "(a pattern that backtracks, or a schema too costly to satisfy)",
+                    [],
+                ) from None
+            found = text if text is not None else FormatProblem(message, path)
             self._cache[key] = found
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -62,7 +71,3 @@ class SchemaAnswers:
         if isinstance(found, FormatProblem):
             raise found
         return found
-
-    def close(self) -> None:
-        """Stop the worker thread."""
-        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -14,6 +14,7 @@ from ._instance_errors import NoInstance
 from ._instance_numbers import number_candidates
 from ._instance_objects import array_instance, object_instance
 from ._keywords import merge
+from ._patterns import validator_with_safe_patterns
 from ._regex import strings_for_pattern
 
 __all__ = ["Builder", "validator_class"]
@@ -88,7 +89,8 @@ class Builder:
         resource = Resource.from_contents(schema, default_specification=spec)
         self.registry: Registry[Any] = Registry()
         self.resolver = self.registry.resolver_with_root(resource)
-        self.validator = cls(schema, registry=self.registry, format_checker=cls.FORMAT_CHECKER)
+        safe = validator_with_safe_patterns(cls)
+        self.validator = safe(schema, registry=self.registry, format_checker=cls.FORMAT_CHECKER)
         self.draft4 = cls is jsonschema.Draft4Validator or cls is jsonschema.Draft3Validator
         self.steps = 0
 

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from ._patterns import search
+
 __all__ = ["merge", "search"]
-
-
-def search(pattern: str, text: str) -> bool:
-    """``re.search`` that treats a bad pattern as no match."""
-    try:
-        return re.search(pattern, text) is not None
-    except re.error:
-        return False
 
 
 def merge(left: Any, right: Any) -> Any:

@@ -1,10 +1,13 @@
-"""Deterministic strings for a JSON Schema ``pattern`` (bounded; verified with ``re.search``)."""
+"""Deterministic strings for a JSON Schema ``pattern`` (bounded; checked RE2 first)."""
 
 from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from typing import Any
+
+from ._patterns import compile_search
 
 __all__ = ["string_for_pattern", "strings_for_pattern"]
 
@@ -133,10 +136,12 @@ class _Gen:
         return ""
 
 
-def _fits(text: str, compiled: re.Pattern[str], min_length: int, max_length: int | None) -> bool:
+def _fits(
+    text: str, matches: Callable[[str], bool], min_length: int, max_length: int | None
+) -> bool:
     if len(text) < min_length or (max_length is not None and len(text) > max_length):
         return False
-    return compiled.search(text) is not None
+    return matches(text)
 
 
 def string_for_pattern(
@@ -152,7 +157,7 @@ def strings_for_pattern(
 ) -> list[str]:
     """Up to ``count`` distinct strings ``re.search(pattern)`` accepts within the length bounds."""
     try:
-        compiled = re.compile(pattern)
+        compiled = compile_search(pattern)
         parsed = _parser.parse(pattern)
     except (re.error, RecursionError, OverflowError, ValueError):
         return []

@@ -19,7 +19,7 @@ from vlmspec.generated.models import (
 )
 from vlmspec.generated.server import ApiError, RequestContext, RequestValidationFailed
 
-from ._auth import Gate, Refused
+from ._auth import Caller, Gate, Refused
 from ._backend import (
     DEFAULT_MODEL,
     Choice,
@@ -31,14 +31,16 @@ from ._backend import (
     prompt_tokens,
     reply_text,
 )
+from ._cpu import CpuPool, Overrun
 from ._formats import FormatProblem, SchemaAnswers
-from ._skills import SkillProblem, check_skills, skill_names
-from ._store import Store
+from ._skills import skill_names, skills_problem
+from ._store import SessionFull, Store
 from ._tokens import split_tokens
 
 __all__ = ["ReferenceService"]
 
 _TOKENS_PER_DELTA = 4
+_INLINE_PROMPT_CHARS = 256 * 1024  # longer prompts are tokenized in a worker process
 _HEALTHY = HealthStatus(status="ok")
 
 
@@ -65,10 +67,11 @@ def _invalid(loc: Sequence[str | int], message: str, kind: str) -> RequestValida
 class ReferenceService:
     """Deterministic completions with sessions, guests, skills and JSON answers."""
 
-    def __init__(self, store: Store, gate: Gate) -> None:
+    def __init__(self, store: Store, gate: Gate, pool: CpuPool) -> None:
         self.store = store
         self.gate = gate
-        self.schemas = SchemaAnswers()
+        self.pool = pool
+        self.schemas = SchemaAnswers(pool)
 
     async def health(self, context: RequestContext) -> HealthStatus:
         """Liveness: always ok while serving."""
@@ -78,26 +81,20 @@ class ReferenceService:
         self, body: AgentChatCompletionsRequest, context: RequestContext
     ) -> ChatCompletion | AsyncIterator[ChatCompletionChunk]:
         """Answer one chat completion request (JSON or a stream of chunks)."""
-        try:
-            guest = self.gate.authenticate(context.authorization, context.bearer_token)
-        except Refused as refused:
-            raise ApiError(refused.status_code, refused.detail, refused.headers) from None
+        caller = self._admit(context)
         skills = body.skills if isinstance(body.skills, list) else []
         skill_dicts = [s.model_dump(by_alias=True) for s in skills]
-        try:
-            check_skills(skill_dicts)
-        except SkillProblem as problem:
-            raise _invalid(problem.loc, problem.message, "value_error.skill") from None
+        await self._check_skills(skill_dicts)
         json_text = await self._json_answer(body)
-        if guest:
-            try:
-                await self.gate.count_guest(context.headers, context.client_host)
-            except Refused as refused:
-                raise ApiError(refused.status_code, refused.detail, refused.headers) from None
+        said = _said(body)
+        prompt = await self._prompt_tokens(said)
+        try:
+            self.gate.count(caller)  # only valid chats count
+        except Refused as refused:
+            raise ApiError(refused.status_code, refused.detail, refused.headers) from None
 
         model = body.model if isinstance(body.model, str) else DEFAULT_MODEL
         n = body.n if isinstance(body.n, int) else 1
-        said = _said(body)
         names = skill_names(skill_dicts)
 
         def build(prior: Prior) -> list[Choice]:
@@ -107,12 +104,18 @@ class ReferenceService:
             return choices_for(text, n, body.max_tokens, body.temperature, json_text is not None)
 
         if isinstance(body.session_id, str):
-            choices = await self.store.append_turn(
-                body.session_id, last_user_text(said), build, lambda made: made[0].content
-            )
+            try:
+                choices = await self.store.append_turn(
+                    caller.owner,
+                    body.session_id,
+                    last_user_text(said),
+                    build,
+                    lambda made: made[0].content,
+                )
+            except SessionFull as full:
+                raise _invalid(["session_id"], full.message, "value_error.session_full") from None
         else:
             choices = build(Prior())
-        prompt = prompt_tokens(said)
         ident = f"chatcmpl-{os.urandom(12).hex()}"
         created = int(time.time())
         if body.stream:
@@ -137,6 +140,33 @@ class ReferenceService:
                 "usage": _usage(prompt, choices),
             }
         )
+
+    def _admit(self, context: RequestContext) -> Caller:
+        try:
+            return self.gate.identify(
+                context.authorization, context.bearer_token, context.headers, context.client_host
+            )
+        except Refused as refused:
+            raise ApiError(refused.status_code, refused.detail, refused.headers) from None
+
+    async def _check_skills(self, skills: list[dict[str, Any]]) -> None:
+        if not any(skill.get("type") == "inline" for skill in skills):
+            return
+        try:
+            found = await self.pool.run(skills_problem, skills)
+        except Overrun:
+            found = ["skills"], "inspecting the inline skill bundles exceeded the time limit"
+        if found is not None:
+            raise _invalid(found[0], found[1], "value_error.skill")
+
+    async def _prompt_tokens(self, said: list[Said]) -> int:
+        if sum(len(m.text) for m in said) <= _INLINE_PROMPT_CHARS:
+            return prompt_tokens(said)
+        try:
+            return await self.pool.run(prompt_tokens, said)
+        except Overrun:
+            message = "the prompt is too long to read in time"
+            raise _invalid(["messages"], message, "value_error") from None
 
     async def _json_answer(self, body: AgentChatCompletionsRequest) -> str | None:
         # None: plain text; "": a json_object answer; else the JSON text for the schema.

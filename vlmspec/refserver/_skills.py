@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["SkillProblem", "check_skills", "skill_names"]
+__all__ = ["SkillProblem", "check_skills", "skill_names", "skills_problem"]
 
 _MEDIA_TYPE = "application/zip"
 
@@ -67,6 +67,17 @@ def check_skills(skills: Sequence[Mapping[str, Any]] | None) -> None:
             raise SkillProblem(loc, f"the skill bundle {found}")
         if found != 1:
             raise SkillProblem(loc, f"the zip must hold exactly one SKILL.md (found {found})")
+
+
+def skills_problem(
+    skills: Sequence[Mapping[str, Any]] | None,
+) -> tuple[list[str | int], str] | None:
+    """``check_skills`` as a value (for a worker process): the problem's loc and message."""
+    try:
+        check_skills(skills)
+    except SkillProblem as problem:
+        return problem.loc, problem.message
+    return None
 
 
 def skill_names(skills: Sequence[Mapping[str, Any]] | None) -> list[str]:
