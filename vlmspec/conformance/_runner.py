@@ -99,9 +99,15 @@ def run(
     started = time.monotonic()
     limit = options.max_requests if options.max_requests is not None else profile.max_requests
     budget = Budget(limit)
-    transport = Transport(budget, RateLimiter(options.rate_limit), timeout=options.timeout)
+    transport = Transport(
+        budget,
+        RateLimiter(options.rate_limit),
+        timeout=options.timeout,
+        connection=target.connection,
+        latency=target.latency,
+    )
     ledger = Ledger(list(options.clauses) or None)
-    redactor = Redactor(target.token)
+    redactor = Redactor(target.token, *target.connection.secrets())
     deterministic = target.deterministic if options.deterministic is None else options.deterministic
     settings = settings_for(profile, options, deterministic=deterministic)
     tasks = plan(profile, options)
