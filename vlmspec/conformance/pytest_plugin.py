@@ -1,9 +1,13 @@
-"""pytest plugin: `pytest --pyargs conformance --base-url URL` runs the suite, one test per clause.
+"""pytest plugin: `pytest --pyargs vlmspec.conformance --vlmspec-base-url URL` runs the suite,
+one test per clause.
 
-Options: --base-url (omit it to start the embedded reference server), --vlmspec-token (default
-$VLMRUN_API_KEY), --vlmspec-profile, --vlmspec-seed, --vlmspec-deterministic. The plugin
-autoloads in every pytest run but only adds options; tests exist only in the `conformance`
-package itself.
+Options, all prefixed so that they never collide with another plugin's (pytest-base-url, pulled
+in by pytest-playwright and pytest-selenium, owns `--base-url`): --vlmspec-base-url (else
+pytest-base-url's --base-url when that plugin is installed, else $VLMRUN_BASE_URL or
+$OPENAI_BASE_URL; none: the embedded reference server), --vlmspec-token (else $VLMRUN_API_KEY
+or $OPENAI_API_KEY), --vlmspec-profile, --vlmspec-seed, --vlmspec-timeout,
+--vlmspec-deterministic. The plugin autoloads in every pytest run but only adds options; tests
+exist only in the `vlmspec.conformance` package itself.
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from typing import Any
 
 import pytest
 
-__all__ = ["conformance_result"]
+__all__ = ["base_url_of", "conformance_result"]
+
+
+_BASE_URL_ENV = ("VLMRUN_BASE_URL", "OPENAI_BASE_URL")
+_TOKEN_ENV = ("VLMRUN_API_KEY", "OPENAI_API_KEY")
 
 
 def _add(group: Any, *names: str, **kwargs: Any) -> None:
-    # Another plugin (e.g. pytest-base-url) may own the name already: share it, don't crash.
+    # Our names are prefixed; should another plugin still own one, share it rather than crash.
     with contextlib.suppress(ValueError):
         group.addoption(*names, **kwargs)
 
@@ -29,11 +37,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("vlmspec-conformance", "vlmspec conformance suite")
     _add(
         group,
-        "--base-url",
+        "--vlmspec-base-url",
         default=None,
-        help="Server to test (OpenAI SDK base_url); default: the embedded reference server.",
+        help="Server to test (OpenAI SDK base_url, e.g. http://127.0.0.1:8000/v1/openai); "
+        "else pytest-base-url's --base-url, $VLMRUN_BASE_URL or $OPENAI_BASE_URL; "
+        "default: the embedded reference server.",
     )
-    _add(group, "--vlmspec-token", default=None, help="Bearer token (default $VLMRUN_API_KEY).")
+    _add(
+        group,
+        "--vlmspec-token",
+        default=None,
+        help="Bearer token (default $VLMRUN_API_KEY, then $OPENAI_API_KEY).",
+    )
+    _add(
+        group,
+        "--vlmspec-timeout",
+        default=10.0,
+        type=float,
+        help="Seconds allowed per request, streams included (default 10).",
+    )
     _add(
         group,
         "--vlmspec-profile",
@@ -79,9 +101,10 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
         profile=config.getoption("--vlmspec-profile"),
         seed=config.getoption("--vlmspec-seed"),
         deterministic=config.getoption("--vlmspec-deterministic"),
+        timeout=config.getoption("--vlmspec-timeout"),
     )
-    base_url = config.getoption("--base-url")
-    token = config.getoption("--vlmspec-token") or os.environ.get("VLMRUN_API_KEY")
+    base_url = base_url_of(config)
+    token = config.getoption("--vlmspec-token") or _first_env(_TOKEN_ENV)
     try:
         if base_url is None:
             # generation of the cases starts while the server starts
@@ -89,6 +112,27 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
             with conformance.embedded_server(on_spawn=prepare) as target:
                 yield conformance.run(spec, target, options)
         else:
-            yield conformance.run(spec, conformance.target_from_base_url(base_url, token), options)
+            target = conformance.target_from_base_url(base_url, token)
+            target = conformance.preflight(target, options.timeout)
+            yield conformance.run(spec, target, options)
     except conformance.ConfigError as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+def base_url_of(config: pytest.Config) -> str | None:
+    """--vlmspec-base-url, else pytest-base-url's --base-url (or its ini), else the environment."""
+    ours: str | None = config.getoption("--vlmspec-base-url")
+    if ours:
+        return ours
+    # pytest-base-url, when installed, stores --base-url (or its `base_url` ini value) here
+    theirs = config.getoption("base_url", default=None)
+    if not theirs:
+        with contextlib.suppress(ValueError):  # ValueError: no plugin declared that ini key
+            theirs = config.getini("base_url")
+    if isinstance(theirs, str) and theirs:
+        return theirs
+    return _first_env(_BASE_URL_ENV)
+
+
+def _first_env(names: tuple[str, ...]) -> str | None:
+    return next((os.environ[name] for name in names if os.environ.get(name)), None)
