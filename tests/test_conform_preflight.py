@@ -118,6 +118,12 @@ def test_gateway_option_errors_are_one_line(args: list[str], words: str) -> None
     assert words in one_line_error(code, err)
 
 
+def test_requests_go_through_the_proxy(root: str) -> None:
+    # the server itself is reachable; the proxy is not, and every request goes through it
+    code, _, err = conform("--base-url", f"{root}/v1/openai", "--proxy", "http://127.0.0.1:9")
+    assert "through --proxy http://127.0.0.1:9" in one_line_error(code, err)
+
+
 def test_gateway_headers_are_sent_and_secret_ones_never_shown(root: str, tmp_path: Path) -> None:
     # the fixture server's "nodone" fault fails stream-framing: its curl shows our headers
     code, out, err = conform(

@@ -267,7 +267,10 @@ class Transport:
             if exchange.error and "--timeout" in exchange.error:
                 self._timeouts += 1
                 if self._timeouts >= _BREAKER_THRESHOLD:
-                    self.dead = f"server stopped answering ({self._timeouts} timeouts in a row)"
+                    self.dead = (
+                        f"server stopped answering ({self._timeouts} timeouts of "
+                        f"--timeout {self.timeout:g} s in a row)"
+                    )
             else:
                 self._timeouts = 0
 

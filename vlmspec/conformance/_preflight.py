@@ -31,7 +31,10 @@ def preflight(target: Target, timeout: float, model: str | None = None) -> Targe
         exchange = _ask(transport, target.chat_url, target.token, body)
         if exchange.status is None and (exchange.error or "").startswith("cannot connect"):
             reason = (exchange.error or "").removeprefix("cannot connect: ")
-            raise ConfigError(f"cannot reach {shown_url(target.base_url)}: {reason}")
+            via = (
+                f" through --proxy {shown_url(proxy)}" if (proxy := target.connection.proxy) else ""
+            )
+            raise ConfigError(f"cannot reach {shown_url(target.base_url)}{via}: {reason}")
         if exchange.status in _NO_ROUTE:
             raise ConfigError(_no_route(transport, target, body, exchange.status))
         if exchange.status in (401, 403):

@@ -95,7 +95,8 @@ def run(
 ) -> RunResult:
     """Run the suite against ``target``; raise ConfigError for an unreachable server."""
     profile = PROFILES[options.profile]
-    check_reachable(target, options.timeout)
+    if target.connection.proxy is None:  # through a proxy, the target may not be directly reachable
+        check_reachable(target, options.timeout)
     started = time.monotonic()
     limit = options.max_requests if options.max_requests is not None else profile.max_requests
     budget = Budget(limit)
