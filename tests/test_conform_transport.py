@@ -8,10 +8,13 @@ import contextlib
 import gzip
 import json
 import socket
+import ssl
+import subprocess
 import threading
 import urllib.parse
 import zlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +23,7 @@ from vlmspec.codegen import spec_for_testing
 from vlmspec.conformance import Spec, load_spec
 from vlmspec.conformance._context import response_problems
 from vlmspec.conformance._decode import DecodeError, decoded
+from vlmspec.conformance._gateway import Connection
 from vlmspec.conformance._http import Budget, Exchange, RateLimiter, Transport
 from vlmspec.conformance._redact import Redactor
 from vlmspec.conformance._stream import EventParser, parse_stream
@@ -47,14 +51,18 @@ def spec() -> Spec:
 # --- a one-shot loopback server -------------------------------------------------------------
 
 
-def serve_once(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+def serve_once(
+    answer: Callable[[socket.socket], None], tls: ssl.SSLContext | None = None
+) -> Iterator[str]:
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
     def run() -> None:
         try:
             connection, _ = listener.accept()
-        except OSError:
+            if tls is not None:
+                connection = tls.wrap_socket(connection, server_side=True)
+        except OSError:  # ssl.SSLError too: a client that refused our certificate
             return
         with connection:
             connection.recv(65536)
@@ -64,7 +72,7 @@ def serve_once(answer: Callable[[socket.socket], None]) -> Iterator[str]:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         listener.close()
         thread.join(timeout=5)
@@ -278,3 +286,41 @@ def test_userinfo_and_secret_headers_are_redacted_in_curl() -> None:
 def test_redaction_handles_any_json_value() -> None:
     data: Any = Redactor(TOKEN).data({"note": TOKEN.upper(), "api_key": "x", "max_tokens": 16})
     assert data == {"note": "***", "api_key": "***", "max_tokens": 16}
+
+
+# --- TLS options ----------------------------------------------------------------------------
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    command += ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    command += ["-keyout", str(key), "-out", str(cert)]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+@pytest.mark.parametrize("how", ["ca-bundle", "insecure", "default"])
+def test_tls_trust_follows_the_options(tmp_path: Path, how: str) -> None:
+    cert, key = self_signed(tmp_path)
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key)
+    connection = {
+        "ca-bundle": Connection(ca_bundle=str(cert)),
+        "insecure": Connection(insecure=True),
+        "default": Connection(),
+    }[how]
+
+    def answer(client: socket.socket) -> None:
+        client.sendall(head("application/json", 2) + b"{}")
+
+    transport = Transport(Budget(None), RateLimiter(None), timeout=5, connection=connection)
+    try:
+        for url in serve_once(answer, tls=server):
+            exchange = transport.send("POST", f"{url}/chat/completions", json_body={})
+    finally:
+        transport.close()
+    if how == "default":  # a self-signed certificate is not trusted unless told
+        assert exchange.status is None and "CERTIFICATE_VERIFY_FAILED" in (exchange.error or "")
+    else:
+        assert exchange.status == 201 and exchange.error is None, exchange.error

@@ -222,6 +222,16 @@ class Transport:
             f"took {self.latency:.1f} s; raise --timeout if longer replies are just slow)"
         )
 
+    def _dead_text(self) -> str:
+        """Why the run stops sending: a hung server, or one too slow for --timeout."""
+        limit = f"--timeout {self.timeout:g} s"
+        if self.latency is None or self.latency == float("inf"):
+            return f"server stopped answering ({self._timeouts} timeouts of {limit} in a row)"
+        return (
+            f"{self._timeouts} requests in a row exceeded {limit}, though a {PREFLIGHT_TOKENS}-token "
+            f"request took {self.latency:.1f} s (raise --timeout if longer replies are just slow)"
+        )
+
     def _read(self, response: httpx.Response, deadline: float, exchange: Exchange) -> str | None:
         """Read the body within the deadline, the byte cap and (for a stream) the event bound;
         decode it layer by layer and parse a stream as it arrives. None, or what went wrong."""
@@ -267,10 +277,7 @@ class Transport:
             if exchange.error and "--timeout" in exchange.error:
                 self._timeouts += 1
                 if self._timeouts >= _BREAKER_THRESHOLD:
-                    self.dead = (
-                        f"server stopped answering ({self._timeouts} timeouts of "
-                        f"--timeout {self.timeout:g} s in a row)"
-                    )
+                    self.dead = self._dead_text()
             else:
                 self._timeouts = 0
 
