@@ -228,8 +228,9 @@ class Transport:
         if self.latency is None or self.latency == float("inf"):
             return f"server stopped answering ({self._timeouts} timeouts of {limit} in a row)"
         return (
-            f"{self._timeouts} requests in a row exceeded {limit}, though a {PREFLIGHT_TOKENS}-token "
-            f"request took {self.latency:.1f} s (raise --timeout if longer replies are just slow)"
+            f"{self._timeouts} requests in a row exceeded {limit}, though a "
+            f"{PREFLIGHT_TOKENS}-token request took {self.latency:.1f} s "
+            "(raise --timeout if longer replies are just slow)"
         )
 
     def _read(self, response: httpx.Response, deadline: float, exchange: Exchange) -> str | None:
