@@ -51,6 +51,24 @@ def spec() -> Spec:
 # --- a one-shot loopback server -------------------------------------------------------------
 
 
+def read_request(connection: socket.socket) -> None:
+    """Read one whole request: closing with unread bytes would reset the connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65536) or b"\r\n\r\n"
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length and (more := connection.recv(65536)):
+        body += more
+
+
 def serve_once(
     answer: Callable[[socket.socket], None], tls: ssl.SSLContext | None = None
 ) -> Iterator[str]:
@@ -64,10 +82,9 @@ def serve_once(
                 connection = tls.wrap_socket(connection, server_side=True)
         except OSError:  # ssl.SSLError too: a client that refused our certificate
             return
-        with connection:
-            connection.recv(65536)
-            with contextlib.suppress(OSError):  # the client hung up: what a bound is for
-                answer(connection)
+        with connection, contextlib.suppress(OSError):
+            read_request(connection)  # OSError: the client hung up, what a bound is for
+            answer(connection)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

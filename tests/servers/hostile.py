@@ -181,8 +181,15 @@ async def _sse_flood(req: _Req, writer: Writer) -> bool:
 _DEEP = b"[" * 1_000_000 + b"]" * 1_000_000
 
 
+_DEEP_EVENTS = b"data: " + _DEEP + b"\n\ndata: [DONE]\n\n"
+
+
 async def _deep_json(req: _Req, writer: Writer) -> bool:
-    writer.write(_head("201 Created", "application/json", length=len(_DEEP)) + _DEEP)
+    if req.wants_stream:
+        head = _head("201 Created", "text/event-stream", length=len(_DEEP_EVENTS))
+        writer.write(head + _DEEP_EVENTS)
+    else:
+        writer.write(_head("201 Created", "application/json", length=len(_DEEP)) + _DEEP)
     await writer.drain()
     return True
 
@@ -253,7 +260,7 @@ HOSTILE: dict[str, Hostile] = {
         Hostile("drip", "a correct completion, one byte every 0.5 s", _drip),
         Hostile("gzip-bomb", "Content-Encoding: gzip, gzip: 3.5 KB inflating to 2 GiB", _gzip_gzip),
         Hostile("sse-flood", "every chat answer: 466,000 tiny SSE events (~4 MiB)", _sse_flood),
-        Hostile("deep-json", "every chat answer: JSON nested 1,000,000 deep", _deep_json),
+        Hostile("deep-json", "chat answers and stream chunks: JSON nested 10^6 deep", _deep_json),
         Hostile(
             "echo-token",
             "echoes the token upper-cased, reversed, spaced, base64'd, "

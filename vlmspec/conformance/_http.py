@@ -219,7 +219,7 @@ class Transport:
             return f"{what}; a {PREFLIGHT_TOKENS}-token request did not finish within it either"
         return (
             f"{what}: exceeded --timeout {self.timeout:g} s (a {PREFLIGHT_TOKENS}-token request "
-            f"took {self.latency:.1f} s; raise --timeout if longer replies are just slow)"
+            f"took {_seconds(self.latency)} s; raise --timeout if longer replies are just slow)"
         )
 
     def _dead_text(self) -> str:
@@ -229,7 +229,7 @@ class Transport:
             return f"server stopped answering ({self._timeouts} timeouts of {limit} in a row)"
         return (
             f"{self._timeouts} requests in a row exceeded {limit}, though a "
-            f"{PREFLIGHT_TOKENS}-token request took {self.latency:.1f} s "
+            f"{PREFLIGHT_TOKENS}-token request took {_seconds(self.latency)} s "
             "(raise --timeout if longer replies are just slow)"
         )
 
@@ -292,6 +292,10 @@ def _retry_after(exchange: Exchange) -> float | None:
     except ValueError:
         return None
     return wait if 0 <= wait <= _MAX_RETRY_WAIT else None
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f}" if value >= 1 else f"{value:.2g}"
 
 
 def _reason(exc: Exception) -> str:

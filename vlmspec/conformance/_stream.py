@@ -95,7 +95,7 @@ class EventParser:
         self.max_events = max_events
         self.full = False
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self._pending = ""  # an unfinished line
+        self._pending: list[str] = []  # the pieces of an unfinished line
         self._started = False
         self._cr = False  # the last piece ended in CR: an LF starting the next one is its pair
         self._data: list[str] = []
@@ -119,8 +119,11 @@ class EventParser:
         if self._cr and text.startswith("\n"):
             text = text[1:]
         self._cr = text.endswith("\r")
-        lines = _LINE.split(self._pending + text)
-        self._pending = lines.pop()
+        if "\n" not in text and "\r" not in text:
+            self._pending.append(text)  # a long line arrives in pieces: join once, at its end
+            return
+        lines = _LINE.split("".join(self._pending) + text)
+        self._pending = [lines.pop()]
         for line in lines:
             self._line(line)
             if self.full:
@@ -136,7 +139,7 @@ class EventParser:
                 f"more than {self.max_events} events: the rest of the stream was not read"
             )
             return stream
-        if self._pending or self._data or self._fields:
+        if any(self._pending) or self._data or self._fields:
             stream.framing.append(
                 "the stream ends inside an event (no blank line after the last one)"
             )
