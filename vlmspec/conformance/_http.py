@@ -249,26 +249,27 @@ class Transport:
         buffer = bytearray()
         error: str | None = None
         encoding = response.headers.get("content-encoding", "")
-        for piece in decoded(raw(), encoding):
-            room = self.max_bytes + 1 - len(buffer)
-            buffer += piece[:room]
-            if parser is not None:
-                parser.feed(piece[:room])
-                if parser.full:
-                    error = f"stream exceeds {parser.max_events} events (endless or flooding)"
+        try:
+            for piece in decoded(raw(), encoding):
+                room = self.max_bytes + 1 - len(buffer)
+                buffer += piece[:room]
+                if parser is not None:
+                    parser.feed(piece[:room])
+                    if parser.full:
+                        error = f"stream exceeds {parser.max_events} events (endless or flooding)"
+                        break
+                if len(buffer) > self.max_bytes or raw_read[0] > self.max_bytes:
+                    error = f"response body exceeds {self.max_bytes} bytes (huge or endless body)"
                     break
-            if len(buffer) > self.max_bytes or raw_read[0] > self.max_bytes:
-                error = f"response body exceeds {self.max_bytes} bytes (huge or endless body)"
-                break
-            if time.monotonic() > deadline:
-                error = self._timeout_text(no_answer=False)
-                break
-        content = bytes(buffer[: self.max_bytes])
-        exchange.content = content
-        if parser is not None:
-            exchange.stream = parser.finish()
-        elif error is None and "json" in exchange.content_type:
-            deep = depth_problem(content)
+                if time.monotonic() > deadline:
+                    error = self._timeout_text(no_answer=False)
+                    break
+        finally:  # also when the read fails: what did arrive is kept, for the verdict to quote
+            exchange.content = bytes(buffer[: self.max_bytes])
+            if parser is not None:
+                exchange.stream = parser.finish()
+        if parser is None and error is None and "json" in exchange.content_type:
+            deep = depth_problem(exchange.content)
             if deep is not None:
                 error = f"response body is {deep}: not judged"
         return error
