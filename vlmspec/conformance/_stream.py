@@ -113,7 +113,9 @@ class EventParser:
             self._broken = True
             self.stream.framing.append("the stream is not UTF-8")
             return
-        if not self._started and text:
+        if not text:
+            return  # half a UTF-8 character: wait for the rest (and keep a pending CR's state)
+        if not self._started:
             self._started = True
             text = text.removeprefix("\ufeff")
         if self._cr and text.startswith("\n"):
