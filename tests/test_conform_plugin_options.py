@@ -44,3 +44,11 @@ def test_the_base_url_reaches_the_suite(option: str) -> None:
     result = pytest_run("--pyargs", "vlmspec.conformance", option, UNREACHABLE, "-k", "health")
     assert result.returncode == 1, result.stdout[-2000:]
     assert f"cannot reach {UNREACHABLE}" in result.stdout
+
+
+def test_gateway_options_reach_the_suite() -> None:
+    args = ("--pyargs", "vlmspec.conformance", "--vlmspec-base-url", UNREACHABLE, "-k", "health")
+    result = pytest_run(*args, "--vlmspec-proxy", "http://127.0.0.1:9")
+    assert result.returncode == 1 and "through --proxy http://127.0.0.1:9" in result.stdout
+    result = pytest_run(*args, "--vlmspec-header", "no-colon")
+    assert result.returncode == 1 and "must be NAME:VALUE" in result.stdout

@@ -6,8 +6,9 @@ in by pytest-playwright and pytest-selenium, owns `--base-url`): --vlmspec-base-
 pytest-base-url's --base-url when that plugin is installed, else $VLMRUN_BASE_URL or
 $OPENAI_BASE_URL; none: the embedded reference server), --vlmspec-token (else $VLMRUN_API_KEY
 or $OPENAI_API_KEY), --vlmspec-profile, --vlmspec-seed, --vlmspec-timeout,
---vlmspec-deterministic. The plugin autoloads in every pytest run but only adds options; tests
-exist only in the `vlmspec.conformance` package itself.
+--vlmspec-deterministic, and the gateway options --vlmspec-header, --vlmspec-proxy,
+--vlmspec-ca-bundle, --vlmspec-insecure. The plugin autoloads in every pytest run but only
+adds options (importing nothing heavy); tests exist only in the `vlmspec.conformance` package.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import contextlib
 import functools
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from ._gateway import Connection
 
 __all__ = ["base_url_of", "conformance_result"]
 
@@ -64,6 +68,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Conformance profile (default smoke).",
     )
     _add(group, "--vlmspec-seed", default=0, type=int, help="Seed of generated cases.")
+    _add(
+        group,
+        "--vlmspec-header",
+        action="append",
+        default=[],
+        metavar="K:V",
+        help="Send this header with every request (repeatable; secret-looking ones never shown).",
+    )
+    _add(group, "--vlmspec-proxy", default=None, metavar="URL", help="An http(s) proxy.")
+    _add(group, "--vlmspec-ca-bundle", default=None, metavar="PATH", help="CAs to trust (PEM).")
+    _add(group, "--vlmspec-insecure", action="store_true", help="Do not verify TLS certificates.")
     _add(
         group,
         "--vlmspec-deterministic",
@@ -112,11 +127,27 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
             with conformance.embedded_server(on_spawn=prepare) as target:
                 yield conformance.run(spec, target, options)
         else:
-            target = conformance.target_from_base_url(base_url, token)
+            target = conformance.target_from_base_url(
+                base_url, token, connection=_connection(config)
+            )
             target = conformance.preflight(target, options.timeout)
             yield conformance.run(spec, target, options)
     except conformance.ConfigError as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+def _connection(config: pytest.Config) -> Connection:
+    """The gateway options as a Connection; raise ConfigError on a bad one."""
+    from ._gateway import Connection, parse_headers
+
+    connection = Connection(
+        headers=parse_headers(config.getoption("--vlmspec-header") or []),
+        proxy=config.getoption("--vlmspec-proxy"),
+        ca_bundle=config.getoption("--vlmspec-ca-bundle"),
+        insecure=bool(config.getoption("--vlmspec-insecure")),
+    )
+    connection.check()
+    return connection
 
 
 def base_url_of(config: pytest.Config) -> str | None:
