@@ -34,7 +34,7 @@ def preflight(target: Target, timeout: float, model: str | None = None) -> Targe
             via = (
                 f" through --proxy {shown_url(proxy)}" if (proxy := target.connection.proxy) else ""
             )
-            raise ConfigError(f"cannot reach {shown_url(target.base_url)}{via}: {reason}")
+            raise ConfigError(f"cannot reach {target.shown()}{via}: {reason}")
         if exchange.status in _NO_ROUTE:
             raise ConfigError(_no_route(transport, target, body, exchange.status))
         if exchange.status in (401, 403):
@@ -59,13 +59,13 @@ def _ask(transport: Transport, url: str, token: str | None, body: dict[str, Any]
 def _no_route(transport: Transport, target: Target, body: dict[str, Any], status: int) -> str:
     """Why the base URL is wrong, naming one that answers when one of the usual ones does."""
     problem = (
-        f"no chat completions route at --base-url {shown_url(target.base_url)} "
-        f"(POST {shown_url(target.chat_url)} answered {status})"
+        f"no chat completions route at --base-url {target.shown()} "
+        f"(POST {target.shown(target.chat_url)} answered {status})"
     )
     for candidate in _candidates(target.base_url):
         exchange = _ask(transport, f"{candidate}/chat/completions", target.token, body)
         if exchange.status is not None and exchange.status not in _NO_ROUTE:
-            return f"{problem}; use --base-url {shown_url(candidate)} (it answers)"
+            return f"{problem}; use --base-url {target.shown(candidate)} (it answers)"
     return (
         f"{problem}; --base-url is what you hand the OpenAI SDK, e.g. {SERVE_BASE_URL} "
         "for vlmspec serve or https://api.vlm.run/v1/openai"
@@ -91,10 +91,10 @@ def _candidates(base_url: str) -> list[str]:
 def _rejected(target: Target, status: int) -> str:
     if target.token:
         return (
-            f"token rejected: POST {shown_url(target.chat_url)} answered {status} to a valid "
+            f"token rejected: POST {target.shown(target.chat_url)} answered {status} to a valid "
             "minimal request (check --token, $VLMRUN_API_KEY or $OPENAI_API_KEY)"
         )
     return (
-        f"the server refuses guests: POST {shown_url(target.chat_url)} answered {status} to a "
+        f"the server refuses guests: POST {target.shown(target.chat_url)} answered {status} to a "
         "valid minimal request without a token (pass --token or set $VLMRUN_API_KEY)"
     )

@@ -44,6 +44,11 @@ class Target:
     connection: Connection = field(default_factory=Connection)
     latency: float | None = None
 
+    def shown(self, url: str | None = None) -> str:
+        """``url`` (default: the base URL) as printed: `https://***@host` when it had userinfo."""
+        url = url or self.base_url
+        return url.replace("://", "://***@", 1) if self.connection.basic_auth else url
+
     @property
     def chat_url(self) -> str:
         """``{base}/chat/completions`` (the spec's `/v1/openai/chat/completions`)."""
@@ -90,7 +95,8 @@ def target_from_base_url(
     clean = str(url.copy_with(query=None, fragment=None, username=None, password=None))
     clean = clean.rstrip("/")
     if clean.endswith(_SUFFIX):
-        fix = shown_url(clean.removesuffix(_SUFFIX))
+        fix = clean.removesuffix(_SUFFIX)
+        fix = fix.replace("://", "://***@", 1) if url.userinfo else fix
         raise ConfigError(
             f"--base-url must not end in {_SUFFIX}: the OpenAI SDK appends it; use --base-url {fix}"
         )
