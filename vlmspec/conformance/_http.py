@@ -16,7 +16,7 @@ from ._deadline import deadline_transport
 from ._decode import ACCEPT_ENCODING, DecodeError, decoded
 from ._gateway import Connection
 from ._json import depth_problem, loads
-from ._stream import EventParser, Stream
+from ._stream import EventParser, Stream, parse_stream
 
 __all__ = ["Budget", "BudgetExhausted", "Exchange", "RateLimiter", "Transport"]
 
@@ -103,8 +103,6 @@ class Exchange:
     def events(self) -> Stream:
         """The body as an event stream: parsed once, within the request's deadline and bounds."""
         if self.stream is None:
-            from ._stream import parse_stream
-
             self.stream = parse_stream(self.content)
         return self.stream
 
