@@ -223,7 +223,7 @@ def test_pytest_plugin_gives_the_same_verdicts(root: str) -> None:
     embedded = _subprocess(*pytest_args, cwd=ROOT / "tests")
     faulty = _subprocess(
         *pytest_args,
-        "--base-url",
+        "--vlmspec-base-url",
         base(root, "usage"),
         "--vlmspec-deterministic",
         "-k",

@@ -127,4 +127,4 @@ def test_a_dripping_server_is_cut_off_by_the_request_deadline() -> None:
         transport.close()
         listener.close()
     assert exchange.status is None
-    assert exchange.error is not None and "no answer within the 0.5s timeout" in exchange.error
+    assert exchange.error is not None and "no answer within --timeout 0.5 s" in exchange.error

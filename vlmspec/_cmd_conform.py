@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import sys
@@ -11,21 +12,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from vlmspec.codegen import SpecError, spec_for_testing
 
 from ._exit import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, fail
 
 if TYPE_CHECKING:
-    from vlmspec.conformance import RunResult, Target
+    from vlmspec.conformance import Options, RunResult, Target
+    from vlmspec.conformance._gateway import Connection
+
+# Where the base URL and token come from when not given: ours first, then the OpenAI SDK's.
+_BASE_URL_ENV = ("VLMRUN_BASE_URL", "OPENAI_BASE_URL")
+_TOKEN_ENV = ("VLMRUN_API_KEY", "OPENAI_API_KEY")
 
 __all__ = ["conform"]
 
 _EPILOG = """\b
 Examples:
   vlmspec conform                              # embedded reference server
-  vlmspec conform --base-url http://127.0.0.1:8000/v1 --token "$VLMRUN_API_KEY"
+  vlmspec conform --base-url http://127.0.0.1:8000/v1/openai --token "$VLMRUN_API_KEY"
   vlmspec conform --base-url https://api.vlm.run/v1/openai --profile ci --junit junit.xml
+  vlmspec conform --base-url https://gw.example/v1/openai --header X-Gateway-Key:abc \\
+      --proxy http://proxy:3128 --ca-bundle corp-ca.pem
+\b
+--base-url is what you hand the OpenAI SDK ({base}/chat/completions is the chat
+route); `vlmspec serve` answers at http://HOST:PORT/v1/openai. Before the run a
+preflight (1-3 small requests) stops with exit 2 on a wrong base URL (naming one
+that answers) or a rejected token.
 \b
 Exit codes: 0 conformant; 1 not conformant (a clause failed); 2 usage, configuration
 or unreachable server. Reports (report.json, report.md) go to --report-dir; the
@@ -44,16 +58,33 @@ def _shard(value: str) -> tuple[int, int]:
 @click.option(
     "--base-url",
     metavar="URL",
-    help="The server's OpenAI-SDK base URL, e.g. https://api.vlm.run/v1/openai. "
-    "Default: start the reference server on a free loopback port.",
+    envvar=list(_BASE_URL_ENV),
+    help="The server's OpenAI-SDK base URL, e.g. https://api.vlm.run/v1/openai "
+    "(env: VLMRUN_BASE_URL, then OPENAI_BASE_URL). Default: start the reference server "
+    "on a free loopback port.",
 )
 @click.option(
     "--token",
     metavar="T",
-    envvar="VLMRUN_API_KEY",
-    show_envvar=True,
-    help="Bearer token (never printed; reports show $VLMRUN_API_KEY).",
+    envvar=list(_TOKEN_ENV),
+    help="Bearer token (env: VLMRUN_API_KEY, then OPENAI_API_KEY; never printed; reports "
+    "show $VLMRUN_API_KEY). Without one the server is tested as a guest.",
 )
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="K:V",
+    help="Send this header with every request (repeatable; values of secret-looking names "
+    "such as Authorization, X-Api-Key, Cookie are never printed).",
+)
+@click.option("--proxy", metavar="URL", help="Send requests through this http(s) proxy.")
+@click.option(
+    "--ca-bundle",
+    metavar="PATH",
+    help="Trust the CA certificates in this PEM file (e.g. a corporate gateway's).",
+)
+@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
 @click.option(
     "--profile",
     type=click.Choice(["smoke", "ci", "deep"]),
@@ -126,6 +157,10 @@ def _shard(value: str) -> tuple[int, int]:
 def conform(
     base_url: str | None,
     token: str | None,
+    headers: tuple[str, ...],
+    proxy: str | None,
+    ca_bundle: str | None,
+    insecure: bool,
     profile: str,
     max_requests: int | None,
     rate_limit: float | None,
@@ -144,6 +179,7 @@ def conform(
     Schemathesis examples/coverage/fuzzing with positive and negative data."""
     from vlmspec import conformance
     from vlmspec.conformance._console import print_summary, progress
+    from vlmspec.conformance._gateway import Connection, parse_headers
 
     known = [clause.id for clause in conformance.CLAUSES]
     unknown = [c for c in clauses if c not in known]
@@ -161,6 +197,17 @@ def conform(
         clauses=clauses,
         model=model,
     )
+    if ca_bundle and insecure:
+        fail("--ca-bundle and --insecure contradict each other: use one")
+    try:
+        connection = Connection(
+            headers=parse_headers(headers), proxy=proxy, ca_bundle=ca_bundle, insecure=insecure
+        )
+        connection.check()
+    except conformance.ConfigError as exc:
+        fail(str(exc))
+    if base_url is not None:
+        _announce(base_url, token)
     loaded: list[conformance.Spec] = []
 
     def load() -> None:
@@ -175,7 +222,10 @@ def conform(
         conformance.prepare(loaded[0], options)
 
     try:
-        with _target(base_url, token, load) as target, progress() as on_event:
+        with (
+            _target(base_url, token, load, connection, options) as target,
+            progress() as on_event,
+        ):
             result = conformance.run(loaded[0], target, options, on_event=on_event)
     except conformance.ConfigError as exc:
         fail(str(exc))
@@ -188,15 +238,37 @@ def conform(
     raise SystemExit(EXIT_OK if result.conformant else EXIT_FAIL)
 
 
+def _announce(base_url: str, token: str | None) -> None:
+    """Say where the base URL came from when it was the environment, and when we test as a guest."""
+    from vlmspec.conformance import shown_url
+
+    source = click.get_current_context().get_parameter_source("base_url")
+    if source is ParameterSource.ENVIRONMENT:
+        name = next((n for n in _BASE_URL_ENV if os.environ.get(n)), _BASE_URL_ENV[0])
+        print(f"conform: testing {shown_url(base_url)} (from ${name})", file=sys.stderr)
+    if not token:
+        print(
+            "conform: no token (--token, $VLMRUN_API_KEY or $OPENAI_API_KEY): testing as a guest",
+            file=sys.stderr,
+        )
+
+
 @contextlib.contextmanager
-def _target(base_url: str | None, token: str | None, load: Callable[[], None]) -> Iterator[Target]:
+def _target(
+    base_url: str | None,
+    token: str | None,
+    load: Callable[[], None],
+    connection: Connection,
+    options: Options,
+) -> Iterator[Target]:
     from vlmspec import conformance
 
     if base_url is None:
         with conformance.embedded_server(on_spawn=load) as target:
-            yield target
+            yield dataclasses.replace(target, connection=connection)
     else:
-        target = conformance.target_from_base_url(base_url, token)
+        target = conformance.target_from_base_url(base_url, token, connection=connection)
+        target = conformance.preflight(target, options.timeout, options.model)
         load()
         yield target
 

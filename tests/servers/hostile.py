@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
 import json
 import os
+import struct
 import time
+import urllib.parse
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -13,6 +18,7 @@ __all__ = ["HOSTILE", "Hostile", "serve_hostile"]
 
 Writer = asyncio.StreamWriter
 _GB = 1 << 30
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name, no mtime
 _HEALTH = b'{"status":"ok"}'
 
 
@@ -21,6 +27,18 @@ class _Req:
     method: str
     path: str
     body: bytes
+    headers: dict[str, str]
+
+    @property
+    def token(self) -> str:
+        return self.headers.get("authorization", "").partition(" ")[2]
+
+    @property
+    def max_tokens(self) -> object:
+        try:
+            return json.loads(self.body).get("max_tokens")
+        except (ValueError, AttributeError):
+            return None
 
     @property
     def is_health(self) -> bool:
@@ -132,6 +150,102 @@ async def _drip(req: _Req, writer: Writer) -> bool:
     return True
 
 
+@functools.cache
+def _gzip_bomb() -> bytes:
+    """2 GiB of zeros, gzipped twice: about 5 KB on the wire, built in a fraction of a second.
+
+    The inner layer repeats one fully flushed deflate block instead of compressing 2 GiB.
+    """
+    block, blocks = bytes(1 << 20), 2048
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    first = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    steady = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    last = deflate.compress(block) + deflate.flush()
+    crc = 0
+    for _ in range(blocks):
+        crc = zlib.crc32(block, crc)
+    trailer = struct.pack("<II", crc, (blocks * len(block)) & 0xFFFFFFFF)
+    inner = _GZIP_HEADER + first + steady * (blocks - 2) + last + trailer
+    outer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return outer.compress(inner) + outer.flush()
+
+
+async def _gzip_gzip(req: _Req, writer: Writer) -> bool:
+    bomb = _gzip_bomb()
+    media = "text/event-stream" if req.wants_stream else "application/json"
+    head = _head("201 Created", media, length=len(bomb)).replace(
+        b"\r\n\r\n", b"\r\ncontent-encoding: gzip, gzip\r\n\r\n"
+    )
+    writer.write(head + bomb)
+    await writer.drain()
+    return True
+
+
+_FLOOD = b"data: 0\n\n" * 466_000  # ~4 MiB: just under the response cap
+
+
+async def _sse_flood(req: _Req, writer: Writer) -> bool:
+    writer.write(_head("201 Created", "text/event-stream", length=len(_FLOOD)) + _FLOOD)
+    await writer.drain()
+    return True
+
+
+_DEEP = b"[" * 1_000_000 + b"]" * 1_000_000
+
+
+_DEEP_EVENTS = b"data: " + _DEEP + b"\n\ndata: [DONE]\n\n"
+
+
+async def _deep_json(req: _Req, writer: Writer) -> bool:
+    if req.wants_stream:
+        head = _head("201 Created", "text/event-stream", length=len(_DEEP_EVENTS))
+        writer.write(head + _DEEP_EVENTS)
+    else:
+        writer.write(_head("201 Created", "application/json", length=len(_DEEP)) + _DEEP)
+    await writer.drain()
+    return True
+
+
+def _disguises(token: str) -> list[str]:
+    """The token as a careless server might echo it."""
+    return [
+        token.upper(),
+        token[::-1],
+        " ".join(token),
+        base64.b64encode(f"Bearer {token}".encode()).decode(),
+        urllib.parse.quote(token, safe=""),
+    ]
+
+
+async def _echo_token(req: _Req, writer: Writer) -> bool:
+    token = req.token or "(none)"
+    if req.wants_stream:
+        # The token split across the content of consecutive chunks, and no [DONE].
+        writer.write(_head("201 Created", "text/event-stream"))
+        pieces = [token[i : i + 5] for i in range(0, len(token), 5)]
+        for number, piece in enumerate(["key: ", *pieces]):
+            event = json.loads(_chunk_event(number)[6:])
+            event["choices"][0]["delta"]["content"] = piece
+            event["id"] = f"chatcmpl-{number}"
+            writer.write(_chunked(f"data: {json.dumps(event)}\n\n".encode()))
+        writer.write(_chunked(f"data: not json {token.upper()}\n\n".encode()) + b"0\r\n\r\n")
+        await writer.drain()
+        return True
+    body = ("rejected key: " + " | ".join(_disguises(token))).encode()
+    writer.write(_head("400 Bad Request", "text/plain", length=len(body)) + body)
+    await writer.drain()
+    return True
+
+
+async def _slow(req: _Req, writer: Writer) -> bool:
+    # 0.2 s for a small reply, 30 s for anything longer: slow, never hung
+    small = isinstance(req.max_tokens, int) and req.max_tokens <= 16
+    await asyncio.sleep(0.2 if small else 30)
+    writer.write(_head("201 Created", "application/json", length=len(_COMPLETION)) + _COMPLETION)
+    await writer.drain()
+    return True
+
+
 Behaviour = Callable[[_Req, Writer], Awaitable[bool]]
 
 
@@ -156,6 +270,16 @@ HOSTILE: dict[str, Hostile] = {
         Hostile("stream-forever", "chat bodies and streams that never end", _stream_forever),
         Hostile("huge-body", "a 1 GiB chat body, advertised and sent", _huge_body),
         Hostile("drip", "a correct completion, one byte every 0.5 s", _drip),
+        Hostile("gzip-bomb", "Content-Encoding: gzip, gzip: 5 KB inflating to 2 GiB", _gzip_gzip),
+        Hostile("sse-flood", "every chat answer: 466,000 tiny SSE events (~4 MiB)", _sse_flood),
+        Hostile("deep-json", "chat answers and stream chunks: JSON nested 10^6 deep", _deep_json),
+        Hostile(
+            "echo-token",
+            "echoes the token upper-cased, reversed, spaced, base64'd, "
+            "%-encoded, and split across stream chunks",
+            _echo_token,
+        ),
+        Hostile("slow", "a correct completion after 0.2 s for <= 16 tokens, else 30 s", _slow),
     )
 }
 
@@ -167,13 +291,13 @@ async def _read_request(reader: asyncio.StreamReader) -> _Req | None:
         return None
     lines = head.decode("latin-1").split("\r\n")
     method, path, *_ = [*lines[0].split(" "), "", ""]
-    length = 0
+    headers = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length" and value.strip().isdigit():
-            length = int(value.strip())
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0") or 0)
     body = await reader.readexactly(length) if length else b""
-    return _Req(method, path.split("?")[0], body)
+    return _Req(method, path.split("?")[0], body, headers)
 
 
 async def _serve_connection(hostile: Hostile, reader: asyncio.StreamReader, writer: Writer) -> None:
@@ -194,6 +318,8 @@ async def _serve_connection(hostile: Hostile, reader: asyncio.StreamReader, writ
 async def serve_hostile(name: str, host: str, port: int, ready: Callable[[int], None]) -> None:
     """Serve hostile behaviour ``name`` until cancelled; ``ready`` gets the bound port."""
     hostile = HOSTILE[name]
+    if name == "gzip-bomb":
+        _gzip_bomb()  # before the server says it is ready
 
     async def handle(reader: asyncio.StreamReader, writer: Writer) -> None:
         await _serve_connection(hostile, reader, writer)

@@ -11,7 +11,7 @@ from ._clauses import Failure, Ledger
 from ._http import Exchange, Transport
 from ._redact import Redactor
 from ._spec import Spec
-from ._stream import Stream, parse_stream
+from ._stream import Stream
 from ._target import Target
 
 __all__ = ["Context", "Settings", "response_problems"]
@@ -116,8 +116,7 @@ class Context:
         curl = self.redactor.curl(exchange, self.target.token) if exchange else None
         response = None
         if exchange is not None and exchange.status is not None:
-            snippet = exchange.content[:300].decode("utf-8", "replace")
-            response = self.redactor.text(f"HTTP {exchange.status}: {snippet}")
+            response = f"HTTP {exchange.status}: {self.redactor.quote(exchange.content)}"
         label = f" {self.label}" if self.label else ""
         case = f"{self.task}{label} (seed {self.settings.seed})"
         self.ledger.failed(clause, Failure(message, case, curl, response))
@@ -132,13 +131,13 @@ class Context:
         if exchange.status == 429 and limits_ok:
             self.ledger.note(clause, "some requests met the documented 429 limit (not judged)")
             return False
-        detail = exchange.content[:200].decode("utf-8", "replace")
+        detail = self.redactor.quote(exchange.content)
         return self.judge(
             clause, [f"valid request not served: HTTP {exchange.status} {detail}"], exchange
         )
 
     def stream_of(self, exchange: Exchange) -> Stream:
-        return parse_stream(exchange.content)
+        return exchange.events()
 
 
 def response_problems(spec: Spec, exchange: Exchange) -> list[str]:
@@ -160,10 +159,14 @@ def response_problems(spec: Spec, exchange: Exchange) -> list[str]:
     component = _component(content[media].get("schema", {}))
     if media == "text/event-stream":
         problems = [exchange.error] if exchange.error else []
-        stream = parse_stream(exchange.content)
+        stream = exchange.events()
         for index, event in enumerate(stream.events):
+            if len(problems) >= 5:  # enough to judge; a flood of bad events must stay cheap
+                break
             problems += [f"event {index}: {p}" for p in spec.validate(component, event)][:2]
         for index, chunk in enumerate(stream.chunks):
+            if len(problems) >= 5:
+                break
             if chunk is not None:
                 found = spec.validate("ChatCompletionChunk", chunk)
                 problems += [f"chunk {index}: {p}" for p in found][:2]

@@ -4,6 +4,7 @@ byte at a time would otherwise hold a request forever."""
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 import time
 import typing
@@ -83,12 +84,32 @@ class _Backend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
-def deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
-    """An httpx transport whose connections honour ``deadline``."""
+def deadline_transport(
+    limits: httpx.Limits,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    proxy: httpx.URL | None = None,
+) -> httpx.HTTPTransport:
+    """An httpx transport whose connections honour ``deadline`` (through ``proxy``, if any)."""
     transport = httpx.HTTPTransport(limits=limits)
+    context = ssl_context or httpx.create_ssl_context()
     # httpx has no hook for a network backend: give its transport a pool that has one.
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+    if proxy is None:
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_Backend(),
+        )
+        return transport
+    user, password = proxy.username, proxy.password
+    transport._pool = httpcore.HTTPProxy(
+        proxy_url=httpcore.URL(
+            scheme=proxy.raw_scheme, host=proxy.raw_host, port=proxy.port, target=proxy.raw_path
+        ),
+        proxy_auth=(user, password) if user else None,
+        ssl_context=context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ._context import Context
 from ._http import Exchange
+from ._json import loads as bounded_loads
 from ._spec import schema_errors
 
 __all__ = [
@@ -250,7 +250,7 @@ def _format_problems(name: str, content: Any, schema: dict[str, Any]) -> list[st
     if not isinstance(content, str):
         return [f"{name}: content is {type(content).__name__}, not a JSON string"]
     try:
-        value = json.loads(content)
+        value = bounded_loads(content)  # a server-chosen string: its nesting is bounded
     except ValueError:
         return [f"{name}: content is not JSON: {content[:80]!r}"]
     return [f"{name}: {problem}" for problem in schema_errors(schema, value)]

@@ -95,13 +95,20 @@ def run(
 ) -> RunResult:
     """Run the suite against ``target``; raise ConfigError for an unreachable server."""
     profile = PROFILES[options.profile]
-    check_reachable(target, options.timeout)
+    if target.connection.proxy is None:  # through a proxy, the target may not be directly reachable
+        check_reachable(target, options.timeout)
     started = time.monotonic()
     limit = options.max_requests if options.max_requests is not None else profile.max_requests
     budget = Budget(limit)
-    transport = Transport(budget, RateLimiter(options.rate_limit), timeout=options.timeout)
+    transport = Transport(
+        budget,
+        RateLimiter(options.rate_limit),
+        timeout=options.timeout,
+        connection=target.connection,
+        latency=target.latency,
+    )
     ledger = Ledger(list(options.clauses) or None)
-    redactor = Redactor(target.token)
+    redactor = Redactor(target.token, *target.connection.secrets())
     deterministic = target.deterministic if options.deterministic is None else options.deterministic
     settings = settings_for(profile, options, deterministic=deterministic)
     tasks = plan(profile, options)

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import json
+import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Stream", "parse_stream"]
+from ._json import TooDeep, loads
+
+__all__ = ["MAX_EVENTS", "EventParser", "Stream", "parse_stream"]
 
 _DONE = "[DONE]"
-_EVENT_END = re.compile(r"\r\n\r\n|\n\n|\r\r")
 _LINE = re.compile(r"\r\n|\n|\r")
+# A stream with n=128 choices and 16 tokens each is ~2,300 events; more is a flood, and judging
+# every event of one would cost minutes (an attack sent 466k tiny events within 4 MiB).
+MAX_EVENTS = 10_000
+_MAX_PROBLEMS = 10  # per-event problems kept; one is enough to fail, ten show a pattern
 
 
 @dataclass
 class Stream:
     """A parsed stream: its chunks, whether `[DONE]` ended it, and what is wrong with it."""
 
-    events: list[dict[str, str]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
     chunks: list[Any] = field(default_factory=list)
     done: bool = False
     framing: list[str] = field(default_factory=list)
@@ -69,53 +74,134 @@ class Stream:
         return result
 
 
-def parse_stream(content: bytes) -> Stream:
-    """Split ``content`` into events (WHATWG rules) and decode their `data` as chunks."""
-    stream = Stream()
-    try:
-        text = content.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError:
-        stream.framing.append("the stream is not UTF-8")
-        return stream
-    blocks = _EVENT_END.split(text)
-    if blocks and blocks[-1].strip():
-        stream.framing.append("the stream ends inside an event (no blank line after the last one)")
-    for block in blocks[:-1]:
-        event = _parse_block(block)
-        if event is None:
-            continue
-        stream.events.append(event)
-        data = event["data"]
-        if stream.done:
-            stream.framing.append("events follow `data: [DONE]`")
-            break
-        if data == _DONE:
-            stream.done = True
-            continue
+def parse_stream(content: bytes, *, max_events: int = MAX_EVENTS) -> Stream:
+    """Parse a whole stream's bytes (WHATWG rules) and decode each event's `data` as a chunk."""
+    parser = EventParser(max_events=max_events)
+    parser.feed(content)
+    return parser.finish()
+
+
+class EventParser:
+    """An incremental, bounded `text/event-stream` parser (the WHATWG HTML event-stream rules).
+
+    Feed it bytes as they arrive; ``full`` turns true once ``max_events`` events are in, and the
+    caller stops reading. Handles a leading BOM, CRLF/LF/CR line ends (a CR at the end of one
+    piece and an LF at the start of the next are one line end), comments, `event`, `id`,
+    `retry` (digits only, else ignored), a field without a colon, and multi-line `data`.
+    """
+
+    def __init__(self, *, max_events: int = MAX_EVENTS) -> None:
+        self.stream = Stream()
+        self.max_events = max_events
+        self.full = False
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self._pending: list[str] = []  # the pieces of an unfinished line
+        self._started = False
+        self._cr = False  # the last piece ended in CR: an LF starting the next one is its pair
+        self._data: list[str] = []
+        self._fields: dict[str, Any] = {}
+        self._broken = False
+        self._named = False  # a named event was reported (once per stream)
+
+    def feed(self, data: bytes) -> None:
+        """Parse ``data``; everything after the event limit or a decoding error is ignored."""
+        if self.full or self._broken:
+            return
         try:
-            stream.chunks.append(json.loads(data))
-        except ValueError:
-            stream.framing.append(f"event {len(stream.events)} data is not JSON: {data[:80]!r}")
-            stream.chunks.append(None)
-    if not stream.done:
-        stream.framing.append("the stream is not terminated by `data: [DONE]`")
-    if stream.done and not stream.chunks:
-        stream.framing.append("no chunk before `data: [DONE]`")
-    return stream
+            text = self._decoder.decode(data)
+        except UnicodeDecodeError:
+            self._broken = True
+            self.stream.framing.append("the stream is not UTF-8")
+            return
+        if not text:
+            return  # half a UTF-8 character: wait for the rest (and keep a pending CR's state)
+        if not self._started:
+            self._started = True
+            text = text.removeprefix("\ufeff")
+        if self._cr and text.startswith("\n"):
+            text = text[1:]
+        self._cr = text.endswith("\r")
+        if "\n" not in text and "\r" not in text:
+            self._pending.append(text)  # a long line arrives in pieces: join once, at its end
+            return
+        lines = _LINE.split("".join(self._pending) + text)
+        self._pending = [lines.pop()]
+        for line in lines:
+            self._line(line)
+            if self.full:
+                return
 
+    def finish(self) -> Stream:
+        """The parsed stream, with what is wrong with its framing."""
+        stream = self.stream
+        if self._broken:
+            return stream
+        if self.full:
+            stream.framing.append(
+                f"more than {self.max_events} events: the rest of the stream was not read"
+            )
+            return stream
+        if any(self._pending) or self._data or self._fields:
+            stream.framing.append(
+                "the stream ends inside an event (no blank line after the last one)"
+            )
+        if not stream.done:
+            stream.framing.append("the stream is not terminated by `data: [DONE]`")
+        if stream.done and not stream.chunks:
+            stream.framing.append("no chunk before `data: [DONE]`")
+        return stream
 
-def _parse_block(block: str) -> dict[str, str] | None:
-    fields: dict[str, str] = {}
-    data: list[str] = []
-    for line in _LINE.split(block):
-        if not line or line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
+    def _line(self, line: str) -> None:
+        if not line:
+            self._dispatch()
+            return
+        if line.startswith(":"):
+            return  # a comment (keep-alive)
+        name, colon, value = line.partition(":")
+        if colon:
+            value = value.removeprefix(" ")
         if name == "data":
-            data.append(value)
-        else:
-            fields[name] = value
-    if not data:
-        return None
-    return {**fields, "data": "\n".join(data)}
+            self._data.append(value)
+        elif name == "event":
+            self._fields["event"] = value
+        elif name == "id":
+            if "\0" not in value:
+                self._fields["id"] = value
+        elif name == "retry" and value.isascii() and value.isdigit():
+            self._fields["retry"] = int(value)
+        # other field names are ignored, as the standard says
+
+    def _dispatch(self) -> None:
+        data, fields = self._data, self._fields
+        self._data, self._fields = [], {}
+        if not data:
+            return  # no data: nothing is dispatched (e.g. a lone `retry:` or `id:` block)
+        stream = self.stream
+        event: dict[str, Any] = {**fields, "data": "\n".join(data)}
+        stream.events.append(event)
+        number = len(stream.events)
+        if len(stream.events) >= self.max_events:
+            self.full = True
+        name = fields.get("event")
+        if name not in (None, "", "message") and not self._named:
+            self._named = True
+            stream.framing.append(
+                f"event {number} is named {name!r}: OpenAI's SDKs read only unnamed (`message`) "
+                "events as chat.completion.chunk (the Python SDK treats `error` and `thread.*` "
+                "names specially and its 1.x releases hand other named events over as "
+                "{'event', 'data'}, losing the chunk's choices); omit the `event:` field"
+            )
+        if stream.done:
+            if not any(p.startswith("events follow") for p in stream.framing):
+                stream.framing.append("events follow `data: [DONE]`")
+            return
+        if event["data"] == _DONE:
+            stream.done = True
+            return
+        try:
+            stream.chunks.append(loads(event["data"]))
+        except ValueError as exc:
+            reason = str(exc) if isinstance(exc, TooDeep) else "not JSON"
+            if len(stream.framing) < _MAX_PROBLEMS:
+                stream.framing.append(f"event {number} data is {reason}: {event['data'][:80]!r}")
+            stream.chunks.append(None)

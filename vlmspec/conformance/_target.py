@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import dataclasses
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -11,27 +14,40 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
-__all__ = ["ConfigError", "Target", "embedded_server", "target_from_base_url"]
+from ._errors import ConfigError
+from ._gateway import Connection
+
+__all__ = ["ConfigError", "Target", "embedded_server", "shown_url", "target_from_base_url"]
 
 _READY_LINE = "vlmspec serve: listening on "
-
-
-class ConfigError(Exception):
-    """A usage, configuration or reachability problem (exit code 2)."""
+SERVE_BASE_URL = "http://127.0.0.1:8000/v1/openai"  # `vlmspec serve`'s SDK base URL
+_SUFFIX = "/chat/completions"
 
 
 @dataclass(frozen=True)
 class Target:
-    """The server under test: the OpenAI-SDK base URL and the URLs derived from it."""
+    """The server under test: the OpenAI-SDK base URL and the URLs derived from it.
+
+    ``base_url`` never carries userinfo (it is printed everywhere); a `user:pass@` given in
+    --base-url travels as ``connection.basic_auth``. ``latency`` is the preflight's measured time
+    for a small request, quoted when a request times out.
+    """
 
     base_url: str
     token: str | None
     deterministic: bool = False
     embedded: bool = False
+    connection: Connection = field(default_factory=Connection)
+    latency: float | None = None
+
+    def shown(self, url: str | None = None) -> str:
+        """``url`` (default: the base URL) as printed: `https://***@host` when it had userinfo."""
+        url = url or self.base_url
+        return url.replace("://", "://***@", 1) if self.connection.basic_auth else url
 
     @property
     def chat_url(self) -> str:
@@ -45,23 +61,48 @@ class Target:
         return f"{root}/health"
 
 
+def shown_url(url: str) -> str:
+    """``url`` fit to print: `https://user:pass@host` becomes `https://***@host`."""
+    return re.sub(r"(?<=://)[^/?#@\s]*@", "***@", url)
+
+
 def target_from_base_url(
-    base_url: str, token: str | None, *, deterministic: bool = False
+    base_url: str,
+    token: str | None,
+    *,
+    deterministic: bool = False,
+    connection: Connection | None = None,
 ) -> Target:
     """Check ``base_url`` (what a user hands the OpenAI SDK) and build a target, or raise."""
+    shown = shown_url(base_url.strip())
     try:
         url = httpx.URL(base_url.strip())
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise ConfigError(f"--base-url {base_url!r} is not a URL: {exc}") from None
+        reason = shown_url(" ".join(str(exc).split()))
+        raise ConfigError(f"--base-url {shown!r} is not a URL: {reason}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigError(
-            f"--base-url {base_url!r} must be an http(s) URL such as "
-            "https://api.vlm.run/v1/openai or http://127.0.0.1:8000/v1"
+            f"--base-url {shown!r} must be an http(s) URL such as "
+            f"https://api.vlm.run/v1/openai or {SERVE_BASE_URL} (vlmspec serve)"
         )
     if url.query or url.fragment:
-        raise ConfigError(f"--base-url {base_url!r} must not carry a query or fragment")
-    clean = str(url.copy_with(query=None, fragment=None)).rstrip("/")
-    return Target(base_url=clean, token=token or None, deterministic=deterministic)
+        raise ConfigError(f"--base-url {shown!r} must not carry a query or fragment")
+    connection = connection or Connection()
+    if url.userinfo:
+        user, password = url.username, url.password
+        credential = base64.b64encode(f"{user}:{password}".encode()).decode()
+        connection = dataclasses.replace(connection, basic_auth=f"Basic {credential}")
+    clean = str(url.copy_with(query=None, fragment=None, username=None, password=None))
+    clean = clean.rstrip("/")
+    if clean.endswith(_SUFFIX):
+        fix = clean.removesuffix(_SUFFIX)
+        fix = fix.replace("://", "://***@", 1) if url.userinfo else fix
+        raise ConfigError(
+            f"--base-url must not end in {_SUFFIX}: the OpenAI SDK appends it; use --base-url {fix}"
+        )
+    return Target(
+        base_url=clean, token=token or None, deterministic=deterministic, connection=connection
+    )
 
 
 def _free_port() -> int:
