@@ -1,12 +1,14 @@
 """The vlmspec conformance suite: targeted probes, seeded Hypothesis property cases for what a
 schema cannot say, Schemathesis phases, and our own checks.
 
-Run it as `vlmspec conform [--base-url URL]` or `pytest --pyargs conformance --base-url URL`.
+Run it as `vlmspec conform [--base-url URL]` or `pytest --pyargs vlmspec.conformance
+--base-url URL`.
 """
 
+from ._baseline import Baseline, apply_baseline, baseline_of, load_baseline
 from ._clauses import CLAUSES, Clause, ClauseResult, Failure
-from ._plan import PROFILES, Options, Profile
-from ._report import merge_reports, to_json, to_junit, to_markdown
+from ._plan import PROFILES, TARGETS, Options, Profile
+from ._report import merge_reports, result_from_json, to_json, to_junit, to_markdown
 from ._runner import RunResult, prepare, run
 from ._spec import Spec, load_spec
 from ._target import ConfigError, Target, embedded_server, target_from_base_url
@@ -14,6 +16,8 @@ from ._target import ConfigError, Target, embedded_server, target_from_base_url
 __all__ = [
     "CLAUSES",
     "PROFILES",
+    "TARGETS",
+    "Baseline",
     "Clause",
     "ClauseResult",
     "ConfigError",
@@ -23,10 +27,14 @@ __all__ = [
     "RunResult",
     "Spec",
     "Target",
+    "apply_baseline",
+    "baseline_of",
     "embedded_server",
+    "load_baseline",
     "load_spec",
     "merge_reports",
     "prepare",
+    "result_from_json",
     "run",
     "target_from_base_url",
     "to_json",

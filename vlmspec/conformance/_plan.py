@@ -12,7 +12,18 @@ from . import _properties as props
 from ._clauses import clause_ids
 from ._context import Context, Settings
 
-__all__ = ["PROFILES", "Options", "Probe", "Profile", "Task", "plan", "settings_for"]
+__all__ = [
+    "PROFILES",
+    "TARGETS",
+    "VLMRUN_FIELDS",
+    "Options",
+    "Probe",
+    "Profile",
+    "Task",
+    "not_applicable",
+    "plan",
+    "settings_for",
+]
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,8 @@ class Profile:
     property_cases: int
     parts: int
     examples: bool
+    min_judged: int = 1
+    max_time: float = 120.0
 
 
 PROFILES = {
@@ -37,6 +50,8 @@ PROFILES = {
         property_cases=12,
         parts=2,
         examples=False,
+        min_judged=1,
+        max_time=120.0,
     ),
     "ci": Profile(
         max_requests=3000,
@@ -46,6 +61,8 @@ PROFILES = {
         property_cases=60,
         parts=8,
         examples=True,
+        min_judged=3,
+        max_time=900.0,
     ),
     "deep": Profile(
         max_requests=30000,
@@ -55,6 +72,8 @@ PROFILES = {
         property_cases=400,
         parts=32,
         examples=True,
+        min_judged=5,
+        max_time=3600.0,
     ),
 }
 
@@ -74,6 +93,34 @@ class Options:
     model: str | None = None
     deterministic: bool | None = None
     clauses: tuple[str, ...] = ()
+    max_time: float | None = None  # seconds for the whole run; None: the profile's
+    target: str = "vlmrun"  # which API pack the server claims: "vlmrun" or "openai"
+    auth: bool = True  # False: the target has no auth (auth clauses not applicable)
+    exclude: tuple[str, ...] = ()
+
+
+TARGETS = ("vlmrun", "openai")
+# VLM Run extension fields: with `--target openai` no probe sends or mutates them.
+VLMRUN_FIELDS = frozenset(
+    {"session_id", "toolsets", "models", "preview", "skills", "top_k", "vlmrun"}
+)
+
+
+def not_applicable(options: Options, *, deterministic: bool) -> dict[str, str]:
+    """Clauses outside the declared scope of the target, each with why."""
+    from ._clauses import CLAUSES
+
+    found: dict[str, str] = {}
+    for clause in CLAUSES:
+        if options.target not in clause.packs:
+            found[clause.id] = f"not applicable: a VLM Run extension (--target {options.target})"
+        elif clause.auth and not options.auth:
+            found[clause.id] = "not applicable: the target has no auth (--no-auth)"
+        elif clause.id in options.exclude:
+            found[clause.id] = "not applicable: excluded (--exclude-clause)"
+        elif clause.id == "stream-equivalence" and not deterministic:
+            found[clause.id] = "not applicable: target not declared deterministic (--deterministic)"
+    return found
 
 
 Probe = Callable[[Context], None]
@@ -114,8 +161,10 @@ def _probe_fuzz(ctx: Context, *, kind: str, part: int, parts: int) -> None:
     probe_fuzz(ctx, kind=kind, part=part, parts=parts)
 
 
-def plan(profile: Profile, options: Options) -> list[Task]:
-    """The tasks of a run, in order: targeted probes, property cases, then Schemathesis'."""
+def plan(profile: Profile, options: Options, skipped: frozenset[str] = frozenset()) -> list[Task]:
+    """The tasks of a run, in order: targeted probes, property cases, then Schemathesis'.
+
+    A task whose clauses are all in ``skipped`` (not applicable) is not run."""
     tasks = list(_PROBES)
     kinds = (["examples"] if profile.examples else []) + ["coverage"]
     kinds += ["positive"] if profile.fuzz_cases else []
@@ -125,7 +174,7 @@ def plan(profile: Profile, options: Options) -> list[Task]:
         for part in range(parts):
             probe = partial(_probe_fuzz, kind=kind, part=part, parts=parts)
             tasks.append((f"fuzz-{kind}-{part}", _FUZZ_CLAUSES, probe))
-    wanted = set(options.clauses or clause_ids())
+    wanted = set(options.clauses or clause_ids()) - skipped
     tasks = [task for task in tasks if wanted & set(task[1])]
     index, count = options.shard
     return [task for position, task in enumerate(tasks) if position % count == index - 1]
@@ -142,4 +191,6 @@ def settings_for(profile: Profile, options: Options, *, deterministic: bool) -> 
         negative_cases=profile.negative_cases,
         coverage_cases=profile.coverage_cases,
         property_cases=profile.property_cases,
+        accept_openai_errors=options.target == "openai",
+        out_of_scope_fields=VLMRUN_FIELDS if options.target == "openai" else frozenset(),
     )

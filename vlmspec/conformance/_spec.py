@@ -48,6 +48,30 @@ class Spec:
         found = media.get("examples", {})
         return {name: copy.deepcopy(item["value"]) for name, item in found.items()}
 
+    def request_field(self, name: str) -> dict[str, Any]:
+        """The schema of top-level request field ``name`` (refs resolved one level)."""
+        body = self.chat["requestBody"]["content"]["application/json"]["schema"]
+        body = self._resolve(body)
+        found = body.get("properties", {}).get(name, {})
+        return self._resolve(found) if isinstance(found, dict) else {}
+
+    def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            found: dict[str, Any] = self.document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+            return found
+        return schema
+
+    @functools.cached_property
+    def n_max(self) -> int:
+        """The bundle's upper bound on `n` (overlay 040-limits), 1 when it declares none."""
+        schema = self.request_field("n")
+        for option in [schema, *schema.get("anyOf", []), *schema.get("oneOf", [])]:
+            maximum = option.get("maximum") if isinstance(option, dict) else None
+            if isinstance(maximum, int) and not isinstance(maximum, bool):
+                return maximum
+        return 1
+
     @property
     def max_body_bytes(self) -> int | None:
         value = self.chat["requestBody"].get("x-max-body-bytes")
