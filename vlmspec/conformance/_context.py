@@ -191,8 +191,8 @@ class Context:
             return self.judge(clause, [exchange.error], exchange, check="served")
         if exchange.status in _ACCEPTED:
             return self.judge(clause, [], exchange, check="served")
-        if exchange.status in _LIMITS and limits_ok:
-            self.skip(clause, f"answered with {_LIMITS[exchange.status]}")
+        if _refused_for_limits(exchange) and limits_ok:
+            self.skip(clause, f"answered with {_LIMITS[exchange.status or 0]}")
             return False
         detail = exchange.content[:200].decode("utf-8", "replace")
         return self.judge(
@@ -213,7 +213,7 @@ class Context:
             return True
         if exchange.status is None:
             reason = f"no response ({exchange.error or 'transport error'})"
-        elif exchange.status in _LIMITS:
+        elif _refused_for_limits(exchange):
             reason = f"answered with {_LIMITS[exchange.status]}"
         else:
             detail = exchange.content[:200].decode("utf-8", "replace")
@@ -265,6 +265,15 @@ class Context:
 
     def stream_of(self, exchange: Exchange) -> Stream:
         return parse_stream(exchange.content)
+
+
+def _refused_for_limits(exchange: Exchange) -> bool:
+    """A documented refusal that says nothing about the request's content: 429 (a limit), or
+    401 to a request without a token (a guest refused). A 401 to the run's own token, which the
+    server accepted before, is no such refusal (e.g. a session "expiring" mid-conversation)."""
+    if exchange.status == 429:
+        return True
+    return exchange.status == 401 and "authorization" not in exchange.headers
 
 
 def media_problems(exchange: Exchange) -> list[str]:

@@ -1,7 +1,9 @@
 """pytest plugin: `pytest --pyargs conformance --base-url URL` runs the suite, one test per clause.
 
 Options: --base-url (omit it to start the embedded reference server), --vlmspec-token (default
-$VLMRUN_API_KEY), --vlmspec-profile, --vlmspec-seed, --vlmspec-deterministic. The plugin
+$VLMRUN_API_KEY), --vlmspec-profile, --vlmspec-seed, --vlmspec-deterministic, --vlmspec-target,
+--vlmspec-no-auth, --vlmspec-max-time, --vlmspec-allow-incomplete (a clause not judged is a
+skip instead of a failure). The plugin
 autoloads in every pytest run but only adds options; tests exist only in the `conformance`
 package itself.
 """
@@ -52,6 +54,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+    _add(
+        group,
+        "--vlmspec-target",
+        default="vlmrun",
+        choices=("vlmrun", "openai"),
+        help="What the server claims: the VLM Run API, or only OpenAI's Chat Completions.",
+    )
+    _add(group, "--vlmspec-no-auth", action="store_true", help="The server has no auth.")
+    _add(group, "--vlmspec-max-time", type=float, default=None, help="Seconds for the run.")
+    _add(
+        group,
+        "--vlmspec-allow-incomplete",
+        action="store_true",
+        help="A clause not judged (budget, max time, unjudgeable replies) skips, not fails.",
+    )
+
+
 @pytest.fixture(scope="session")
 def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The run's result, computed once per session (a ConfigError fails every clause test)."""
@@ -79,6 +98,9 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
         profile=config.getoption("--vlmspec-profile"),
         seed=config.getoption("--vlmspec-seed"),
         deterministic=config.getoption("--vlmspec-deterministic"),
+        target=config.getoption("--vlmspec-target"),
+        auth=not config.getoption("--vlmspec-no-auth"),
+        max_time=config.getoption("--vlmspec-max-time"),
     )
     base_url = config.getoption("--base-url")
     token = config.getoption("--vlmspec-token") or os.environ.get("VLMRUN_API_KEY")
