@@ -7,6 +7,7 @@ each (an ASGI wrapper chosen by URL prefix `/x/<name>`), all in this process on 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -95,6 +96,8 @@ def _completion(content: str, finish: str) -> bytes:
 def wrapper(inner: App) -> App:
     """`/x/<behaviour>/...` → the fixture server with that behaviour; anything else as is."""
 
+    busy = [0]
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or not path.startswith("/x/"):
@@ -120,6 +123,16 @@ def wrapper(inner: App) -> App:
                 send, 429, b'{"detail": "slow down"}', "application/json", {"retry-after": "10"}
             )
             return
+        elif behaviour == "busy-500" and chat:
+            # fails only when another request is in flight: a concurrency-only fault
+            busy[0] += 1
+            try:
+                await asyncio.sleep(0.05)
+                if busy[0] > 1:
+                    await _answer(send, 500, b'{"detail": "busy"}', "application/json")
+                    return
+            finally:
+                busy[0] -= 1
         elif behaviour == "deep-json" and chat and not request.get("stream"):
             await _answer(send, 201, b"[" * 1_000_000 + b"]" * 1_000_000, "application/json")
             return
@@ -360,3 +373,20 @@ def test_baseline_accepts_known_failures_and_reports_new_and_fixed(
     assert code == 0, stdout + stderr
     assert data["verdict"] == "known failures only"
     assert data["baseline"]["new"] == [] and data["baseline"]["known"]
+
+
+def test_a_failure_only_under_concurrency_is_replayed_alone_and_said_so(
+    root: str, tmp_path: Path
+) -> None:
+    clause = ("--clause", "response-schema")
+    code, data, output = run(root, "busy-500", tmp_path, *clause, "--workers", "4")
+    assert code == 1, output
+    failures = [f for c in data["clauses"] for f in c["failures"]]
+    assert failures, output
+    assert all(f["concurrent_only"] for f in failures), failures
+    assert all("only under concurrent requests" in f["message"] for f in failures)
+    assert all(f["curl"].startswith("for i in $(seq 4); do curl ") for f in failures)
+    assert "only under concurrent requests" in output
+    # one worker: nothing overlaps, the server is correct
+    code, data, output = run(root, "busy-500", tmp_path, *clause, "--workers", "1")
+    assert code == 0, output

@@ -169,6 +169,7 @@ class Failure:
     count: int = 1
     concurrent_only: bool = False
     known: bool = False  # accepted by the --baseline file
+    task: str = ""  # the task that met it (to replay it alone)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -258,6 +259,32 @@ class Ledger:
             elif len(self._signatures[clause]) < _KEEP_SIGNATURES:
                 self._signatures[clause][failure.signature] = failure
                 result.failures.append(failure)
+
+    def failing_tasks(self) -> dict[str, set[str]]:
+        """The signatures of failures each task met."""
+        found: dict[str, set[str]] = {}
+        with self._lock:
+            for failures in self._signatures.values():
+                for failure in failures.values():
+                    found.setdefault(failure.task, set()).add(failure.signature)
+        return found
+
+    def signatures(self) -> set[str]:
+        with self._lock:
+            return {s for failures in self._signatures.values() for s in failures}
+
+    def concurrent_only(self, signature: str, workers: int) -> None:
+        """A failure that did not recur when its task ran alone: say so, and give a
+        reproduction that sends its request ``workers`` times at once."""
+        with self._lock:
+            for failures in self._signatures.values():
+                failure = failures.get(signature)
+                if failure is None or failure.concurrent_only:
+                    continue
+                failure.concurrent_only = True
+                failure.message += " (only under concurrent requests: passed when run alone)"
+                if failure.curl:
+                    failure.curl = f"for i in $(seq {workers}); do {failure.curl} & done; wait"
 
     def unjudged(self, clause: str, reason: str) -> None:
         """One check of ``clause`` could not judge its property, for ``reason``."""

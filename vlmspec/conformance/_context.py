@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ._blame import Recent, broken_connection
 from ._clauses import Failure, Ledger
 from ._http import Exchange, Transport
 from ._redact import Redactor
@@ -34,6 +35,7 @@ class Control:
         self.deadline = deadline
         self.max_time = max_time
         self.reason: str | None = None
+        self.recent = Recent()
         self._lock = threading.Lock()
 
     def stop(self, reason: str) -> None:
@@ -133,6 +135,9 @@ class Context:
             "POST", self.target.chat_url, json_body=body, raw_body=raw, headers=sent
         )
         self._count(exchange)
+        previous = self.control.recent.swap(exchange)
+        if broken_connection(exchange) and previous is not None:
+            exchange = self._blame(exchange, previous)
         self.judge(
             "response-schema",
             response_problems(self.spec, exchange, self.settings),
@@ -141,6 +146,36 @@ class Context:
         )
         self.sent.append(exchange)
         return exchange
+
+    def _blame(self, broken: Exchange, previous: Exchange) -> Exchange:
+        """Send ``broken``'s request again, alone: answered, the error was not its own."""
+        retry = self.transport.send(
+            broken.method,
+            broken.url,
+            json_body=broken.body,
+            raw_body=broken.raw_body,
+            headers=broken.headers,
+        )
+        self._count(retry)
+        if retry.status is None:
+            return broken  # reproducible on its own: the failure is this request's
+        if previous.status is not None and previous.status >= 500:
+            self.judge(
+                "response-schema",
+                [
+                    f"the connection broke after this HTTP {previous.status} answer: the next "
+                    f"request on it failed ({broken.error}) and succeeded when sent again"
+                ],
+                previous,
+                check="connection-after-answer",
+            )
+        else:
+            self.skip(
+                "response-schema",
+                f"a connection error that did not recur when the request was sent again "
+                f"({broken.error})",
+            )
+        return retry
 
     def get(self, url: str) -> Exchange:
         self.control.check()
@@ -174,7 +209,7 @@ class Context:
             response = self.redactor.text(f"HTTP {exchange.status}: {snippet}")
         label = f" {self.label}" if self.label else ""
         case = f"{self.task}{label} (seed {self.settings.seed})"
-        failure = Failure(message, case, curl, response, check=check or clause)
+        failure = Failure(message, case, curl, response, check=check or clause, task=self.task)
         self.ledger.failed(clause, failure)
         return False
 

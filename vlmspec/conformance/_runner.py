@@ -123,6 +123,53 @@ def check_reachable(target: Target, timeout: float) -> None:
         raise ConfigError(f"cannot reach {target.base_url}: {reason}") from None
 
 
+_REPLAY_TASKS = 8  # at most this many failing tasks are replayed alone
+
+
+def _replay_alone(
+    tasks: list[Task],
+    spec: Spec,
+    target: Target,
+    ledger: Ledger,
+    redactor: Redactor,
+    settings: Settings,
+    control: Control,
+    options: Options,
+    spare: int | None,
+) -> int:
+    """Run each task that failed under ``--workers > 1`` again, alone; a failure that does not
+    recur is marked "only under concurrent requests". Returns the requests it sent (its own
+    budget: the spare requests of the run, so a replay never makes the run inconclusive)."""
+    failing = ledger.failing_tasks()
+    by_name = {task[0]: task for task in tasks}
+    budget = Budget(spare)
+    transport = Transport(budget, RateLimiter(options.rate_limit), timeout=options.timeout)
+    try:
+        for name in [n for n in by_name if n in failing][:_REPLAY_TASKS]:
+            alone = Ledger(list(ledger.results), not_applicable=ledger.not_applicable)
+            context = Context(
+                task=name,
+                spec=spec,
+                target=target,
+                transport=transport,
+                ledger=alone,
+                redactor=redactor,
+                settings=settings,
+                control=control,
+            )
+            try:
+                by_name[name][2](context)
+            except (BudgetExhausted, Stopped):
+                break  # not replayed: the failures stand as seen
+            except Exception:  # the task met the same bug in the run: reported there
+                continue
+            for signature in failing[name] - alone.signatures():
+                ledger.concurrent_only(signature, options.workers)
+    finally:
+        transport.close()
+    return budget.used
+
+
 def run(
     spec: Spec,
     target: Target,
@@ -237,6 +284,12 @@ def run(
     except KeyboardInterrupt:
         interrupted = True
         control.stop("interrupted (Ctrl-C)")
+    if finished.is_set() and not control.reason and options.workers > 1:
+        spare = None if limit is None else limit - budget.used
+        replayed = _replay_alone(
+            tasks, spec, target, ledger, redactor, settings, control, options, spare
+        )
+        budget.used += replayed
     with lock:
         unfinished = list(running.values()) + list(pending)
         pending.clear()

@@ -53,7 +53,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(always on for the embedded server).",
     )
 
-
     _add(
         group,
         "--vlmspec-target",
