@@ -246,9 +246,7 @@ def test_prose_cut_by_length_is_not_judged_never_a_pass(root: str, tmp_path: Pat
     assert "--allow-incomplete" in output
 
 
-def test_auth_answer_to_an_invalid_body_is_not_a_validation_pass(
-    root: str, tmp_path: Path
-) -> None:
+def test_auth_answer_to_an_invalid_body_is_not_a_validation_pass(root: str, tmp_path: Path) -> None:
     code, data, output = run(root, "invalid-401", tmp_path, "--clause", "validation-rejects")
     found = clauses(data)["validation-rejects"]
     assert found["checks"] == 0 and found["status"] == "not judged", found
