@@ -10,7 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -133,6 +137,8 @@ def wrapper(inner: App) -> App:
                     return
             finally:
                 busy[0] -= 1
+        elif behaviour == "slow":
+            await asyncio.sleep(0.5)
         elif behaviour == "deep-json" and chat and not request.get("stream"):
             await _answer(send, 201, b"[" * 1_000_000 + b"]" * 1_000_000, "application/json")
             return
@@ -388,3 +394,65 @@ def test_a_failure_only_under_concurrency_is_replayed_alone_and_said_so(
     # one worker: nothing overlaps, the server is correct
     code, data, output = run(root, "busy-500", tmp_path, *clause, "--workers", "1")
     assert code == 0, output
+
+
+def test_shard_reports_merge_into_one_verdict_and_every_format(root: str, tmp_path: Path) -> None:
+    files = []
+    for index in (1, 2):
+        code, _, output = run(root, None, tmp_path / str(index), "--shard", f"{index}/2")
+        assert code == 0, output
+        files.append(str(tmp_path / str(index) / "report.json"))
+    merged = tmp_path / "merged"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "merge",
+            *files,
+            "--json",
+            str(merged / "m.json"),
+            "--markdown",
+            str(merged / "m.md"),
+            "--junit",
+            str(merged / "j.xml"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("conformant: 2 shards")
+    data = json.loads((merged / "m.json").read_text())
+    assert data["verdict"] == "conformant"
+    assert {c["status"] for c in data["clauses"]} == {"pass"}
+    assert "vlmspec conform: conformant" in (merged / "m.md").read_text()
+    assert 'failures="0"' in (merged / "j.xml").read_text()
+    # one shard alone leaves clauses of the other unjudged: never conformant by itself
+    alone = CliRunner().invoke(cli, ["report", "merge", files[0]])
+    assert alone.exit_code == 1 and alone.stdout.startswith("inconclusive"), alone.output
+
+
+def test_ctrl_c_exits_130_with_partial_reports(root: str, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "vlmspec", "conform", "--base-url", f"{root}/x/slow/v1/openai"]
+    command += ["--report-dir", str(tmp_path), "--junit", str(tmp_path / "junit.xml")]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "VLMRUN_API_KEY": TOKEN},
+    )
+    assert process.stderr is not None
+    try:
+        for line in process.stderr:  # the run is under way once a task is done
+            if line.startswith("conform: ["):
+                break
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, out + err
+    assert "interrupted" in out and "clause" in out  # the partial table
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["interrupted"] is True and data["complete"] is False
+    assert data["verdict"] != "conformant"
+    assert "interrupted" in (tmp_path / "report.md").read_text()
+    assert "run incomplete" in (tmp_path / "junit.xml").read_text()

@@ -21,6 +21,7 @@ _COMMANDS = {
     "diff": ("vlmspec._cmd_diff:diff", "Classify changes between two specs."),
     "serve": ("vlmspec._cmd_serve:serve", "Run the reference server."),
     "conform": ("vlmspec._cmd_conform:conform", "Test a server against the spec."),
+    "report": ("vlmspec._cmd_report:report", "Merge conformance reports of shards."),
 }
 
 

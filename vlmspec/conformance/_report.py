@@ -244,15 +244,23 @@ def _failure_text(failure: Failure) -> str:
 
 
 def _merged_status(clause: dict[str, Any], parts: list[dict[str, Any]]) -> str:
-    statuses = [part.get("status") for part in parts]
+    # "no task in this shard" is not a scope decision: some other shard must judge the clause
+    scoped = [
+        part.get("status") == NOT_APPLICABLE
+        and not any(str(n).startswith(_NO_TASK) for n in part.get("notes", []))
+        for part in parts
+    ]
     if clause["failed"]:
         return FAIL
-    if all(status == NOT_APPLICABLE for status in statuses):
+    if all(scoped):
         return NOT_APPLICABLE
     if any(part.get("incomplete") for part in parts):
         return NOT_JUDGED
     required = max(int(part.get("required", 1)) for part in parts)
     return PASS if clause["checks"] >= required else NOT_JUDGED
+
+
+_NO_TASK = "not applicable: no task in shard"
 
 
 def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
@@ -288,12 +296,21 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
                     known[key] = into["failures"][-1]
             for reason, count in clause.get("unjudged", {}).items():
                 into["unjudged"][reason] = into["unjudged"].get(reason, 0) + count
-            into["notes"] += [n for n in clause.get("notes", []) if n not in into["notes"]]
+            into["notes"] += [
+                n
+                for n in clause.get("notes", [])
+                if n not in into["notes"] and not n.startswith(("shard ", _NO_TASK))
+            ]
     for clause_id, clause in merged.items():
         clause["status"] = _merged_status(clause, parts[clause_id])
     clauses = list(merged.values())
     errors = [e for r in reports for e in r.get("internal_errors", [])]
     stopped = [r["stopped"] for r in reports if r.get("stopped")]
+    total = max((int((r.get("shard") or [1, 1])[1]) for r in reports), default=1)
+    present = {int((r.get("shard") or [1, 1])[0]) for r in reports}
+    missing = sorted(set(range(1, total + 1)) - present)
+    if missing:
+        stopped.append(f"shards missing: {', '.join(f'{k}/{total}' for k in missing)}")
     interrupted = any(r.get("interrupted") for r in reports)
     if errors:
         verdict = ERROR
