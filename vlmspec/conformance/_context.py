@@ -36,7 +36,25 @@ class Control:
         self.max_time = max_time
         self.reason: str | None = None
         self.recent = Recent()
+        self._latencies: list[float] = []  # of answered requests, for timeout diagnoses
         self._lock = threading.Lock()
+
+    def answered(self, seconds: float) -> None:
+        with self._lock:
+            if len(self._latencies) < 10_000:
+                self._latencies.append(seconds)
+
+    def timeout_hint(self) -> str:
+        """What a timeout message adds: the server's typical latency and the flag to raise."""
+        with self._lock:
+            known = sorted(self._latencies)
+        if not known:
+            return "; no request was answered yet: raise --timeout if the server is only slow"
+        median = known[len(known) // 2]
+        return (
+            f"; answered requests took {median:.2f}s (median), {known[-1]:.2f}s at most: "
+            "raise --timeout if the server is only slow"
+        )
 
     def stop(self, reason: str) -> None:
         with self._lock:
@@ -138,12 +156,12 @@ class Context:
         previous = self.control.recent.swap(exchange)
         if broken_connection(exchange) and previous is not None:
             exchange = self._blame(exchange, previous)
-        self.judge(
-            "response-schema",
-            response_problems(self.spec, exchange, self.settings),
-            exchange,
-            check="documented-response",
-        )
+        problems = response_problems(self.spec, exchange, self.settings)
+        if exchange.status is not None and exchange.error is None:
+            self.control.answered(exchange.elapsed)
+        elif "timeout" in (exchange.error or "") and problems:
+            problems[0] += self.control.timeout_hint()
+        self.judge("response-schema", problems, exchange, check="documented-response")
         self.sent.append(exchange)
         return exchange
 
