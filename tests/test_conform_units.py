@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 
-from vlmspec.conformance import ConfigError, merge_reports, target_from_base_url
+from vlmspec.conformance import ConfigError, load_spec, merge_reports, target_from_base_url
 from vlmspec.conformance._http import Budget, BudgetExhausted, Exchange, RateLimiter, Transport
 from vlmspec.conformance._probes_rules import loc_problems
 from vlmspec.conformance._redact import Redactor
+from vlmspec.conformance._spec import url_for
 from vlmspec.conformance._stream import parse_stream
 
 
 def test_base_url_maps_to_chat_and_health() -> None:
+    # the health route is resolved from the bundle's paths, relative to its chat path
+    spec = load_spec(Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml")
+    assert spec.chat_path == "/v1/openai/chat/completions"
     target = target_from_base_url("https://api.vlm.run/v1/openai/", "t")
     assert target.chat_url == "https://api.vlm.run/v1/openai/chat/completions"
-    assert target.health_url == "https://api.vlm.run/v1/health"
+    assert spec.url(target.base_url, "/v1/health") == "https://api.vlm.run/v1/health"
     other = target_from_base_url("http://127.0.0.1:8000/v1", None)
     assert other.chat_url == "http://127.0.0.1:8000/v1/chat/completions"
-    assert other.health_url == "http://127.0.0.1:8000/v1/health"
+    assert spec.url(other.base_url, "/v1/health") == "http://127.0.0.1:8000/v1/health"
+    # a base URL that does not end like the bundle's: the route goes below it
+    assert url_for("http://h/api", "/v1/openai", "/v1/health") == "http://h/api/health"
+    # limits come from the bundle (overlay 040), not from a constant
+    assert spec.n_max == 128
     with pytest.raises(ConfigError):
         target_from_base_url("ftp://x/v1", None)
 

@@ -6,7 +6,8 @@ Run it as `vlmspec conform [--base-url URL]` or `pytest --pyargs vlmspec.conform
 """
 
 from ._baseline import Baseline, apply_baseline, baseline_of, load_baseline
-from ._clauses import CLAUSES, Clause, ClauseResult, Failure
+from ._clauses import Clause, ClauseResult, Failure
+from ._packs import CLAUSES, PACKS, Pack, Task
 from ._plan import PROFILES, TARGETS, Options, Profile
 from ._report import merge_reports, result_from_json, to_json, to_junit, to_markdown
 from ._runner import RunResult, prepare, run
@@ -15,6 +16,7 @@ from ._target import ConfigError, Target, embedded_server, target_from_base_url
 
 __all__ = [
     "CLAUSES",
+    "PACKS",
     "PROFILES",
     "TARGETS",
     "Baseline",
@@ -23,10 +25,12 @@ __all__ = [
     "ConfigError",
     "Failure",
     "Options",
+    "Pack",
     "Profile",
     "RunResult",
     "Spec",
     "Target",
+    "Task",
     "apply_baseline",
     "baseline_of",
     "embedded_server",

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "CLAUSES",
     "FAIL",
     "NOT_APPLICABLE",
     "NOT_JUDGED",
@@ -32,113 +31,27 @@ PASS, FAIL, NOT_JUDGED, NOT_APPLICABLE = "pass", "fail", "not judged", "n/a"
 
 @dataclass(frozen=True)
 class Clause:
-    """One named requirement with its own verdict row.
+    """One named requirement with its own verdict row, declared by an API pack (`_packs.py`).
 
-    ``packs``: which API packs declare it ("openai": OpenAI's own Chat Completions contract,
-    "vlmrun": VLM Run's extensions on top). ``auth``: judged only when the target has auth.
-    ``most_checks``: how many judged checks the clause can have at most in one run (the profile's
-    minimum is capped by it, e.g. health is one request). ``contract``: where the rule comes from.
+    ``auth``: judged only when the target has auth. ``deterministic``: judged only on a target
+    declared deterministic. ``most_checks``: how many judged checks the clause can have at most
+    in one run (the profile's minimum is capped by it, e.g. health is one request).
+    ``contract``: where the rule comes from (a pointer into the bundle, an overlay, or a named
+    semantic rule).
     """
 
     id: str
     title: str
-    packs: tuple[str, ...] = ("openai", "vlmrun")
     auth: bool = False
+    deterministic: bool = False
     most_checks: int = 1000
     contract: str = ""
-
-
-_UPSTREAM = "spec/upstream/vlmrun-chat-completions.openapi.yaml"
-_CHAT = "#/paths/~1v1~1openai~1chat~1completions/post"
-
-CLAUSES = (
-    Clause(
-        "health",
-        'GET /v1/health answers 200 {"status": "ok"}',
-        packs=("vlmrun",),
-        most_checks=1,
-        contract="overlay 050-health.yaml (the vlmrun SDK calls /v1/health)",
-    ),
-    Clause(
-        "response-schema",
-        "Every response: documented status, content type and schema",
-        contract=f"bundle {_CHAT}/responses (overlays 010-responses, 020-security, "
-        "030-validation-error); media type follows the request's `stream` flag",
-    ),
-    Clause(
-        "stream-framing",
-        "SSE framing, chunk schema, terminated by data: [DONE]",
-        contract="overlay 010-responses.yaml text/event-stream (OpenAI streaming format)",
-    ),
-    Clause(
-        "stream-consistency",
-        "One id across chunks, role first, one finish_reason per choice",
-        contract="semantic rule: OpenAI chat.completion.chunk sequence",
-    ),
-    Clause(
-        "stream-equivalence",
-        "Reassembled stream equals the non-stream reply (deterministic)",
-        contract="semantic rule: streaming changes framing, not content (deterministic targets)",
-    ),
-    Clause(
-        "n-choices",
-        "Exactly n choices with indexes 0..n-1",
-        contract=f"upstream {_UPSTREAM} {_CHAT} `n` + overlay 040-limits.yaml",
-    ),
-    Clause(
-        "usage",
-        "usage.total_tokens = prompt_tokens + completion_tokens",
-        contract="semantic rule: OpenAI CompletionUsage (total = prompt + completion)",
-    ),
-    Clause(
-        "response-format",
-        "JSON content validates against the requested response_format",
-        contract=f"upstream {_UPSTREAM} {_CHAT} `response_format` (seed: three shapes)",
-    ),
-    Clause(
-        "validation-rejects",
-        "Invalid bodies get 422 with a loc naming the broken field",
-        contract="overlay 030-validation-error.yaml (HTTPValidationError.detail[].loc)",
-    ),
-    Clause(
-        "validation-accepts",
-        "Valid bodies are accepted (or a documented limit/auth answer)",
-        contract=f"upstream {_UPSTREAM} {_CHAT}/requestBody",
-    ),
-    Clause(
-        "auth-invalid-token",
-        "An invalid bearer token gets 401, never guest service",
-        auth=True,
-        contract="overlay 020-security.yaml (401 for a bad token)",
-    ),
-    Clause(
-        "auth-anonymous",
-        "Anonymous requests are served, or get the documented 401/429",
-        auth=True,
-        contract="overlay 020-security.yaml (bearer or anonymous; guest limit 429)",
-    ),
-    Clause(
-        "skills",
-        "Skills: references and one-SKILL.md inline zips accepted, bad zips 422",
-        packs=("vlmrun",),
-        contract=f"upstream {_UPSTREAM} {_CHAT} `skills` (seed: one SKILL.md per zip)",
-    ),
-    Clause(
-        "extensions",
-        "toolsets, models, preview, service_tier, metadata, input_file, extras",
-        packs=("vlmrun",),
-        contract=f"upstream {_UPSTREAM} {_CHAT}/requestBody (VLM Run extension fields)",
-    ),
-    Clause(
-        "session-continuity",
-        "Turns sharing a session_id all succeed",
-        packs=("vlmrun",),
-        contract=f"upstream {_UPSTREAM} {_CHAT} `session_id`",
-    ),
-)
+    pack: str = ""
 
 
 def clause_ids() -> list[str]:
+    from ._packs import CLAUSES
+
     return [clause.id for clause in CLAUSES]
 
 
@@ -216,7 +129,10 @@ class Ledger:
     def __init__(
         self, selected: list[str] | None = None, *, not_applicable: dict[str, str] | None = None
     ) -> None:
+        from ._packs import CLAUSES
+
         ids = selected or clause_ids()
+        self._clauses = {c.id: c for c in CLAUSES}
         self.results = {
             c.id: ClauseResult(c.id, c.title, contract=c.contract) for c in CLAUSES if c.id in ids
         }
@@ -319,7 +235,7 @@ class Ledger:
         judged, with the reasons."""
         with self._lock:
             self._frozen = True
-            by_id = {clause.id: clause for clause in CLAUSES}
+            by_id = self._clauses
             for result in self.results.values():
                 result.failures.sort(key=lambda f: -f.count)
                 result.required = max(1, min(required, by_id[result.id].most_checks))

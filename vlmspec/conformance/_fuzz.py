@@ -19,7 +19,7 @@ from schemathesis.specs.openapi import checks as builtin
 from ._context import Context
 from ._http import Exchange
 from ._probes_rules import judge_rejected, loc_problems
-from ._spec import CHAT_PATH, Spec
+from ._spec import Spec
 from ._strategies import GENERATION_LOCK, draw
 from ._stream import parse_stream
 
@@ -200,7 +200,7 @@ def generate_cases(spec: Spec, kind: str, count: int, run_seed: int) -> list[Cas
     with GENERATION_LOCK:
         if key not in _CACHE:
             schema = _schema(spec)
-            operation = schema[CHAT_PATH]["POST"]
+            operation = schema[spec.chat_path]["POST"]
             if kind == "examples":
                 cases = _draw(schema.get_strategies_from_examples(operation), 1, run_seed)
             elif kind == "coverage":

@@ -35,8 +35,15 @@ def user_body(ctx: Context, text: str = "Say hello.", **extra: Any) -> dict[str,
     return body
 
 
+# The health route of overlay 050 (the vlmrun SDK calls it), resolved against the user's base URL.
+HEALTH = ("GET", "/v1/health")
+
+
 def probe_health(ctx: Context) -> None:
-    exchange = ctx.get(ctx.target.health_url)
+    if ctx.spec.operation(*HEALTH) is None:
+        ctx.skip("health", "the bundle declares no GET /v1/health")
+        return
+    exchange = ctx.get(ctx.spec.url(ctx.target.base_url, HEALTH[1]))
     if exchange.error:
         ctx.judge("health", [exchange.error], exchange)
         return

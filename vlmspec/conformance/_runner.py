@@ -215,7 +215,7 @@ def run(
     active = [min(max(1, options.workers), max(1, len(tasks)))]
 
     def execute(task: Task) -> None:
-        name, clauses, probe = task
+        name, clauses, probe = task.name, task.clauses, task.probe
         context = Context(
             task=name,
             spec=spec,
@@ -293,7 +293,7 @@ def run(
     with lock:
         unfinished = list(running.values()) + list(pending)
         pending.clear()
-    for name, clauses, _ in unfinished:
+    for name, clauses, *_ in unfinished:
         for clause in clauses:
             ledger.cut_short(clause, control.reason or f"task {name} did not finish")
     ledger.freeze()
