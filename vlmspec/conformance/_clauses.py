@@ -57,6 +57,7 @@ def clause_ids() -> list[str]:
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|b'[^']*'")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_RUN = re.compile(r"(<n>|<value>)(, (<n>|<value>))+")
 _HEX = re.compile(r"\b[0-9a-f]{8,}\b|\b[0-9a-f]{8}-[0-9a-f-]{27,}\b", re.IGNORECASE)
 
 
@@ -66,6 +67,7 @@ def signature(clause: str, check: str, message: str) -> str:
     text = _HEX.sub("<id>", message)
     text = _QUOTED.sub("<value>", text)
     text = _NUMBER.sub("<n>", text)
+    text = _RUN.sub(r"\1...", text)  # [0, 1, 2] and [0, 1, 2, 3]: one list of numbers
     return f"{clause} · {check} · {' '.join(text.split())[:240]}"
 
 
