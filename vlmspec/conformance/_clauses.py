@@ -85,6 +85,7 @@ class Failure:
     concurrent_only: bool = False
     known: bool = False  # accepted by the --baseline file
     task: str = ""  # the task that met it (to replay it alone)
+    contract: str = ""  # what the check enforces, where it comes from
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -131,9 +132,10 @@ class Ledger:
     def __init__(
         self, selected: list[str] | None = None, *, not_applicable: dict[str, str] | None = None
     ) -> None:
-        from ._packs import CLAUSES
+        from ._packs import CHECKS, CLAUSES
 
         ids = selected or clause_ids()
+        self._contracts = CHECKS
         self._clauses = {c.id: c for c in CLAUSES}
         self.results = {
             c.id: ClauseResult(c.id, c.title, contract=c.contract) for c in CLAUSES if c.id in ids
@@ -170,6 +172,9 @@ class Ledger:
             result.failed += 1
             failure.signature = failure.signature or signature(
                 clause, failure.check or clause, failure.message
+            )
+            failure.contract = failure.contract or self._contracts.get(
+                failure.check, result.contract
             )
             known = self._signatures[clause].get(failure.signature)
             if known is not None:

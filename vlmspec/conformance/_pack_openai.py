@@ -64,6 +64,24 @@ PACK = Pack(
             contract="overlay 020-security.yaml: bearer or anonymous; 429 for the guest limit",
         ),
     ),
+    checks=(
+        (
+            "sse-chunks",
+            "overlay 010-responses.yaml: ChatCompletionStreamEvent, ChatCompletionChunk",
+        ),
+        ("vlmspec_stream_chunks", "overlay 010-responses.yaml (our Schemathesis check)"),
+        ("chunk-sequence", "semantic rule chunk-sequence (seed: OpenAI streaming)"),
+        ("stream-equals-reply", "semantic rule stream-equals-reply"),
+        ("usage-sum", "semantic rule usage-sum: total = prompt + completion"),
+        ("vlmspec_usage_sum", "semantic rule usage-sum (our Schemathesis check)"),
+        ("choice-indexes", f"{_UPSTREAM} {_BODY}/n: n choices indexed 0..n-1"),
+        ("vlmspec_choice_count", f"{_UPSTREAM} {_BODY}/n (our Schemathesis check)"),
+        (
+            "content-matches-schema",
+            f"{_UPSTREAM} {_BODY}/response_format: content is JSON valid against the schema",
+        ),
+        ("documented-refusal", "overlay 020-security.yaml: 401/429 for a guest"),
+    ),
     tasks=(
         Task("choices", ("n-choices", "usage", "response-schema"), core.probe_n),
         Task(

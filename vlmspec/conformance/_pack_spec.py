@@ -30,6 +30,42 @@ PACK = Pack(
             contract=f"{_CHAT}/requestBody and its examples (overlay 060-examples.yaml)",
         ),
     ),
+    checks=(
+        (
+            "documented-response",
+            f"{_CHAT}/responses: status, content type and schema as documented; served replies "
+            "`application/json` unless the request says `stream: true` (then "
+            "`text/event-stream`), as OpenAI's SDK parses them",
+        ),
+        (
+            "rejects-invalid",
+            "overlay 030-validation-error.yaml: 422 with detail[].loc naming the field "
+            "(with --target openai also OpenAI's 400 + {error: {message}})",
+        ),
+        ("served", f"{_CHAT}/requestBody: a valid body is answered 200/201"),
+        (
+            "semantic-422",
+            f"{_CHAT}/responses/422: content the schema cannot constrain (a JSON Schema, a zip) "
+            "may be refused naming its field",
+        ),
+        (
+            "connection-after-answer",
+            "HTTP/1.1 (RFC 9112 §9): a server must not leave a persistent connection unusable "
+            "after an answer",
+        ),
+        (
+            "schemathesis:status_code_conformance",
+            f"{_CHAT}/responses (Schemathesis' built-in check)",
+        ),
+        (
+            "schemathesis:content_type_conformance",
+            f"{_CHAT}/responses/*/content (Schemathesis' built-in check)",
+        ),
+        (
+            "schemathesis:response_schema_conformance",
+            f"{_CHAT}/responses/*/content/*/schema (Schemathesis' built-in check)",
+        ),
+    ),
     tasks=(
         Task("rejects", ("validation-rejects", "response-schema"), rules.probe_rejects),
         Task("accepts", ("validation-accepts", "response-schema"), rules.probe_accepts),

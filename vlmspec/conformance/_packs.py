@@ -19,7 +19,7 @@ from typing import NamedTuple
 from ._clauses import Clause
 from ._context import Context
 
-__all__ = ["CLAUSES", "PACKS", "TARGET_PACKS", "Pack", "Probe", "Task", "packs_for"]
+__all__ = ["CHECKS", "CLAUSES", "PACKS", "TARGET_PACKS", "Pack", "Probe", "Task", "packs_for"]
 
 Probe = Callable[[Context], None]
 
@@ -42,6 +42,8 @@ class Pack:
     # request fields this pack adds to the base contract: a target without the pack is never
     # sent them, and no probe mutates them
     fields: frozenset[str] = frozenset()
+    # the contract each named check enforces (a failure names it)
+    checks: tuple[tuple[str, str], ...] = ()
 
 
 def _load() -> tuple[Pack, ...]:
@@ -58,6 +60,9 @@ TARGET_PACKS = {"openai": ("spec", "openai"), "vlmrun": ("spec", "openai", "vlmr
 CLAUSES = tuple(
     Clause(**{**clause.__dict__, "pack": pack.name}) for pack in PACKS for clause in pack.clauses
 )
+
+
+CHECKS = {name: contract for pack in PACKS for name, contract in pack.checks}
 
 
 def packs_for(target: str) -> tuple[Pack, ...]:

@@ -63,7 +63,7 @@ def judge_indexes(ctx: Context, n: int, indexes: list[Any], exchange: Exchange) 
     numbers = [i for i in indexes if isinstance(i, int) and not isinstance(i, bool)]
     if len(numbers) != len(indexes) or sorted(numbers) != expected:
         problems.append(f"n={n} gave choice indexes {indexes[:10]} (expected {expected[:10]})")
-    ctx.judge("n-choices", problems, exchange)
+    ctx.judge("n-choices", problems, exchange, check="choice-indexes")
 
 
 def judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
@@ -72,13 +72,14 @@ def judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
         ctx.skip("usage", "reply carries no usage object")
         return
     if not isinstance(usage, dict):
-        ctx.judge("usage", [f"usage is {type(usage).__name__}, not an object"], exchange)
+        problem = f"usage is {type(usage).__name__}, not an object"
+        ctx.judge("usage", [problem], exchange, check="usage-sum")
         return
     prompt, completion, total = (
         usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
     )
     if not all(isinstance(v, int) for v in (prompt, completion, total)):
-        ctx.judge("usage", [f"usage counts are not integers: {usage}"], exchange)
+        ctx.judge("usage", [f"usage counts are not integers: {usage}"], exchange, check="usage-sum")
         return
     assert isinstance(prompt, int) and isinstance(completion, int)
     problems = (
@@ -86,7 +87,7 @@ def judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
         if total == prompt + completion
         else [f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}"]
     )
-    ctx.judge("usage", problems, exchange)
+    ctx.judge("usage", problems, exchange, check="usage-sum")
 
 
 def probe_n(ctx: Context) -> None:

@@ -176,6 +176,8 @@ def _failure_md(failure: Failure) -> list[str]:
     times += " (known, in the baseline)" if failure.known else ""
     where = " — only under concurrent requests" if failure.concurrent_only else ""
     lines = [f"- **{failure.message}**{times}{where} — {failure.case} · check `{failure.check}`"]
+    if failure.contract:
+        lines += [f"  (contract: {failure.contract})"]
     if failure.response:
         lines += ["", "  ```text", f"  {failure.response}", "  ```"]
     if failure.curl:
