@@ -55,12 +55,14 @@ PACK = Pack(
             "auth-invalid-token",
             "An invalid bearer token gets 401, never guest service",
             auth=True,
+            most_checks=2,  # two made-up tokens
             contract="overlay 020-security.yaml: 401 for a bearer token that is not valid",
         ),
         Clause(
             "auth-anonymous",
             "Anonymous requests are served, or get the documented 401/429",
             auth=True,
+            most_checks=2,  # one plain, one streamed
             contract="overlay 020-security.yaml: bearer or anonymous; 429 for the guest limit",
         ),
     ),
