@@ -270,3 +270,13 @@ def test_baseline_keys_failures_by_signature(tmp_path: Path) -> None:
     path.write_text(json.dumps({"format": "nope"}))
     with pytest.raises(ValueError, match="not a vlmspec-baseline/1 file"):
         load_baseline(path)
+
+
+def test_event_names_the_openai_sdk_misreads_are_reported() -> None:
+    from vlmspec.conformance._probes_core import event_name_problems
+
+    chunk = b'data: {"id":"a","choices":[]}\n\n'
+    named = parse_stream(b"event: thread.message\n" + chunk + b"data: [DONE]\n\n")
+    assert "Assistants event" in event_name_problems(named)[0]
+    plain = parse_stream(b"event: message\n" + chunk + b"data: [DONE]\n\n")
+    assert event_name_problems(plain) == []

@@ -16,6 +16,7 @@ __all__ = [
     "judge_indexes",
     "judge_stream",
     "judge_stream_choices",
+    "event_name_problems",
     "judge_usage",
     "probe_health",
     "probe_n",
@@ -134,11 +135,28 @@ def judge_stream(ctx: Context, exchange: Exchange) -> None:
         for i, chunk in enumerate(stream.chunks)
         if chunk is not None and (e := ctx.spec.validate("ChatCompletionChunk", chunk))
     ][:2]
+    problems += event_name_problems(stream)[:1]
     ctx.judge("stream-framing", problems, exchange, check="sse-chunks")
     if stream.chunks:
         ctx.judge("stream-consistency", stream.consistency(), exchange, check="chunk-sequence")
     else:
         ctx.skip("stream-consistency", "stream carries no chunk")
+
+
+def event_name_problems(stream: Stream) -> list[str]:
+    """Named events the OpenAI SDK mistakes for something else. Its stream reader (openai
+    `_streaming.Stream.__stream__`) wraps an event named `thread.*` as an Assistants event
+    (`{"data": ..., "event": ...}`, not a chunk) and raises on an `error` event; other names
+    (e.g. `message`) pass through, so they are a legitimate variation, not a fault."""
+    found = []
+    for index, event in enumerate(stream.events):
+        name = event.get("event")
+        if name is not None and (name.startswith("thread.") or name == "error"):
+            found.append(
+                f"event {index} is named {name!r}: the OpenAI SDK reads it as "
+                f"{'an Assistants event, not a chunk' if name != 'error' else 'an error'}"
+            )
+    return found
 
 
 def probe_stream(ctx: Context) -> None:
