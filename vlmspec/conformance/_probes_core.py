@@ -12,11 +12,11 @@ from ._stream import Stream
 
 __all__ = [
     "compare_stream",
+    "event_name_problems",
     "judge_format",
     "judge_indexes",
     "judge_stream",
     "judge_stream_choices",
-    "event_name_problems",
     "judge_usage",
     "probe_health",
     "probe_n",
