@@ -99,7 +99,7 @@ def test_merge_fails_a_clause_failed_in_any_shard() -> None:
         "checks": 1,
         "failed": 0,
         "requests": 1,
-        "seconds": 0.1,
+        "busy_seconds": 0.1,
         "failures": [],
         "notes": [],
     }

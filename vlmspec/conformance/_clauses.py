@@ -102,7 +102,9 @@ class ClauseResult:
     failed: int = 0
     required: int = 1
     requests: int = 0
-    seconds: float = 0.0
+    # summed time of the tasks led by this clause: tasks overlap under --workers, so these add
+    # up to more than the run's wall time (reports show the wall time, not these)
+    busy_seconds: float = 0.0
     failures: list[Failure] = field(default_factory=list)
     unjudged: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -234,7 +236,7 @@ class Ledger:
             result = self.results.get(clause)
             if result is not None and not self._frozen:
                 result.requests += requests
-                result.seconds += seconds
+                result.busy_seconds += seconds
 
     def finish(self, required: int = 1) -> list[ClauseResult]:
         """Final verdicts. fail: a judged check failed. n/a: out of the declared scope. pass: at

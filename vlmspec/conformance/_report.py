@@ -279,14 +279,14 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
                     "checks": 0,
                     "failed": 0,
                     "requests": 0,
-                    "seconds": 0.0,
+                    "busy_seconds": 0.0,
                     "failures": [],
                     "notes": [],
                     "unjudged": {},
                 },
             )
             parts.setdefault(clause["id"], []).append(clause)
-            for key in ("checks", "failed", "requests", "seconds"):
+            for key in ("checks", "failed", "requests", "busy_seconds"):
                 into[key] += clause.get(key, 0)
             known = {f.get("signature") or f.get("message"): f for f in into["failures"]}
             for failure in clause.get("failures", []):
