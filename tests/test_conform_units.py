@@ -280,3 +280,13 @@ def test_event_names_the_openai_sdk_misreads_are_reported() -> None:
     assert "Assistants event" in event_name_problems(named)[0]
     plain = parse_stream(b"event: message\n" + chunk + b"data: [DONE]\n\n")
     assert event_name_problems(plain) == []
+
+
+def test_a_run_that_judged_nothing_is_inconclusive() -> None:
+    from vlmspec.conformance._clauses import Ledger
+    from vlmspec.conformance._runner import RunResult
+
+    ledger = Ledger(["health"], not_applicable={"health": "not applicable: a vlmrun extension"})
+    result = RunResult("http://x", "smoke", 0, (1, 1), ledger.finish(), 0, 0.1)
+    assert result.clauses[0].status == "n/a"
+    assert result.verdict == "inconclusive"

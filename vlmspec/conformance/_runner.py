@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from ._clauses import FAIL, NOT_JUDGED, ClauseResult, Ledger
+from ._clauses import FAIL, NOT_JUDGED, PASS, ClauseResult, Ledger
 from ._context import Context, Control, Settings, Stopped
 from ._http import Budget, BudgetExhausted, RateLimiter, Transport
 from ._plan import PROFILES, Options, Task, not_applicable, plan, settings_for
@@ -69,6 +69,8 @@ class RunResult:
             return INCONCLUSIVE
         if any(result.status == NOT_JUDGED for result in self.clauses):
             return INCONCLUSIVE
+        if not any(result.status in (PASS, FAIL) for result in self.clauses):
+            return INCONCLUSIVE  # nothing in scope was judged: no verdict to give
         return KNOWN_FAILURES if failed else CONFORMANT
 
     @property
