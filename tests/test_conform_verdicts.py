@@ -97,6 +97,24 @@ def _completion(content: str, finish: str) -> bytes:
     ).encode()
 
 
+def _vary(status: int, media: str, content: bytes) -> tuple[int, bytes]:
+    """Legitimate variations a correct suite must pass: 200 instead of 201, extra response
+    fields, SSE comments, `id:`/`retry:` fields and CRLF line ends."""
+    if status == 201:
+        status = 200
+    if media.startswith("application/json") and status == 200:
+        data = json.loads(content)
+        data["system_fingerprint"] = "fp_1"
+        data["x_vendor"] = {"latency_ms": 3}
+        content = json.dumps(data).encode()
+    elif media.startswith("text/event-stream"):
+        events = content.decode().split("\n\n")
+        varied = [": keep-alive", "retry: 3000"]
+        varied += [f"id: {i}\n{e}" if e.strip() else e for i, e in enumerate(events)]
+        content = "\r\n\r\n".join(v.replace("\n", "\r\n") for v in varied).encode()
+    return status, content
+
+
 def wrapper(inner: App) -> App:
     """`/x/<behaviour>/...` → the fixture server with that behaviour; anything else as is."""
 
@@ -147,6 +165,8 @@ def wrapper(inner: App) -> App:
             await _answer(send, 401, b'{"detail": "no"}', "application/json")
             return
         media = headers.get("content-type", "application/json")
+        if behaviour == "variations":
+            status, content = _vary(status, media, content)
         await _answer(send, status, content, media)
 
     return app
@@ -456,3 +476,9 @@ def test_ctrl_c_exits_130_with_partial_reports(root: str, tmp_path: Path) -> Non
     assert data["verdict"] != "conformant"
     assert "interrupted" in (tmp_path / "report.md").read_text()
     assert "run incomplete" in (tmp_path / "junit.xml").read_text()
+
+
+def test_legitimate_variations_are_conformant(root: str, tmp_path: Path) -> None:
+    code, data, output = run(root, "variations", tmp_path)
+    assert code == 0, output
+    assert data["verdict"] == "conformant"
