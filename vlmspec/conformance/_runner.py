@@ -288,10 +288,13 @@ def run(
         control.stop("interrupted (Ctrl-C)")
     if finished.is_set() and not control.reason and options.workers > 1:
         spare = None if limit is None else limit - budget.used
-        replayed = _replay_alone(
-            tasks, spec, target, ledger, redactor, settings, control, options, spare
-        )
-        budget.used += replayed
+        try:
+            budget.used += _replay_alone(
+                tasks, spec, target, ledger, redactor, settings, control, options, spare
+            )
+        except KeyboardInterrupt:
+            interrupted = True  # the failures stand as seen under concurrency
+            control.stop("interrupted (Ctrl-C)")
     with lock:
         unfinished = list(running.values()) + list(pending)
         pending.clear()
