@@ -290,3 +290,16 @@ def test_a_run_that_judged_nothing_is_inconclusive() -> None:
     result = RunResult("http://x", "smoke", 0, (1, 1), ledger.finish(), 0, 0.1)
     assert result.clauses[0].status == "n/a"
     assert result.verdict == "inconclusive"
+
+
+def test_one_cause_failing_several_clauses_is_one_group() -> None:
+    from vlmspec.conformance._clauses import Failure, Ledger
+    from vlmspec.conformance._report import failure_groups
+
+    ledger = Ledger(["validation-rejects", "skills", "usage"])
+    for clause, field in (("validation-rejects", "messages"), ("skills", "skills")):
+        message = f"422 loc [['body']] does not name the invalid field ['body', '{field}']"
+        ledger.failed(clause, Failure(message, "t", response="HTTP 422: {}", check="r"))
+    ledger.failed("usage", Failure("usage does not add up", "t", response="HTTP 201: {}"))
+    groups = failure_groups([result.as_dict() for result in ledger.finish()])
+    assert [group["clauses"] for group in groups] == [["validation-rejects", "skills"]]

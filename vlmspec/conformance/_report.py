@@ -57,8 +57,11 @@ def failure_groups(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[str, dict[str, Any]] = {}
     for clause in clauses:
         for failure in clause.get("failures", []):
+            # the same answer and the same normalised message (the signature without its
+            # clause and check): e.g. loc never naming the field, for any field in any clause
             response = (failure.get("response") or "").split(":", 1)[0]
-            key = f"{response} · {failure.get('message', '')[:120]}"
+            message = str(failure.get("signature") or "").split(" · ", 2)[-1]
+            key = f"{response} · {message or failure.get('message', '')[:120]}"
             group = groups.setdefault(key, {"cause": key, "clauses": [], "count": 0})
             if clause["id"] not in group["clauses"]:
                 group["clauses"].append(clause["id"])
