@@ -161,6 +161,10 @@ def wrapper(inner: App) -> App:
             await _answer(send, 201, b"[" * 1_000_000 + b"]" * 1_000_000, "application/json")
             return
         status, headers, content = await _call(inner, scope, body)
+        if behaviour == "openai-errors" and status == 422:
+            error = {"error": {"message": "invalid body", "type": "invalid_request_error"}}
+            await _answer(send, 400, json.dumps(error).encode(), "application/json")
+            return
         if behaviour == "invalid-401" and status == 422:
             await _answer(send, 401, b'{"detail": "no"}', "application/json")
             return
@@ -482,3 +486,13 @@ def test_legitimate_variations_are_conformant(root: str, tmp_path: Path) -> None
     code, data, output = run(root, "variations", tmp_path)
     assert code == 0, output
     assert data["verdict"] == "conformant"
+
+
+def test_openais_own_error_answer_is_accepted_with_target_openai(root: str, tmp_path: Path) -> None:
+    code, data, output = run(root, "openai-errors", tmp_path / "openai", "--target", "openai")
+    assert code == 0, output
+    assert clauses(data)["validation-rejects"]["status"] == "pass"
+    # the VLM Run contract documents 422 with a loc: the same server is not conformant to it
+    code, data, output = run(root, "openai-errors", tmp_path / "vlmrun")
+    assert code == 1, output
+    assert clauses(data)["validation-rejects"]["status"] == "fail"

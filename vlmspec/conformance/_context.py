@@ -17,7 +17,15 @@ from ._spec import Spec
 from ._stream import Stream, parse_stream
 from ._target import Target
 
-__all__ = ["Context", "Control", "Settings", "Stopped", "media_problems", "response_problems"]
+__all__ = [
+    "Context",
+    "Control",
+    "Settings",
+    "Stopped",
+    "media_problems",
+    "openai_error",
+    "response_problems",
+]
 
 _ACCEPTED = (200, 201)
 _LIMITS = {401: "an auth answer (401)", 429: "a limit answer (429)"}
@@ -353,6 +361,8 @@ def response_problems(
     """What is wrong with a chat-completions response: status, content type, schema."""
     if exchange.status is None:
         return [exchange.error or "no response"]
+    if settings is not None and settings.accept_openai_errors and openai_error(exchange):
+        return []  # --target openai: OpenAI's own 4xx error answer is its contract
     documented = spec.documented(exchange.status)
     if documented is None:
         return [f"undocumented status {exchange.status}"]
@@ -362,8 +372,6 @@ def response_problems(
     media = exchange.content_type
     if media_problems(exchange):
         return media_problems(exchange)
-    if settings is not None and settings.accept_openai_errors and _openai_error(exchange):
-        return []
     if media not in content:
         return [
             f"HTTP {exchange.status} with content type {media or '(none)'!r}; "
@@ -399,7 +407,7 @@ def _typed(event: dict[str, str]) -> dict[str, Any]:
     return typed
 
 
-def _openai_error(exchange: Exchange) -> bool:
+def openai_error(exchange: Exchange) -> bool:
     """OpenAI's own error answer: a 4xx JSON `{"error": {"message": ...}}`."""
     if exchange.status is None or not 400 <= exchange.status < 500:
         return False
