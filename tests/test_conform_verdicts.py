@@ -165,8 +165,9 @@ def wrapper(inner: App) -> App:
             error = {"error": {"message": "invalid body", "type": "invalid_request_error"}}
             await _answer(send, 400, json.dumps(error).encode(), "application/json")
             return
-        if behaviour == "invalid-401" and status == 422:
-            await _answer(send, 401, b'{"detail": "no"}', "application/json")
+        if behaviour in ("invalid-401", "invalid-429") and status == 422:
+            code = int(behaviour[-3:])
+            await _answer(send, code, b'{"detail": "no"}', "application/json")
             return
         media = headers.get("content-type", "application/json")
         if behaviour == "variations":
@@ -277,11 +278,16 @@ def test_prose_cut_by_length_is_not_judged_never_a_pass(root: str, tmp_path: Pat
 
 
 def test_auth_answer_to_an_invalid_body_is_not_a_validation_pass(root: str, tmp_path: Path) -> None:
-    code, data, output = run(root, "invalid-401", tmp_path, "--clause", "validation-rejects")
+    """A limit answer (429) to an invalid body says nothing about validation: not judged. A 401
+    although the run's token is accepted everywhere else is a failure, never a pass."""
+    code, data, output = run(root, "invalid-429", tmp_path, "--clause", "validation-rejects")
     found = clauses(data)["validation-rejects"]
     assert found["checks"] == 0 and found["status"] == "not judged", found
-    assert any("401" in reason for reason in found["unjudged"])
+    assert any("429" in reason for reason in found["unjudged"])
     assert code == 1 and data["verdict"] == "inconclusive", output
+    code, data, output = run(root, "invalid-401", tmp_path, "--clause", "validation-rejects")
+    found = clauses(data)["validation-rejects"]
+    assert found["status"] == "fail" and code == 1, output
 
 
 def test_unsent_requests_after_a_budget_stop_are_not_failures(root: str, tmp_path: Path) -> None:

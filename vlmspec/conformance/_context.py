@@ -24,6 +24,7 @@ __all__ = [
     "Stopped",
     "media_problems",
     "openai_error",
+    "refused_for_limits",
     "response_problems",
 ]
 
@@ -252,7 +253,7 @@ class Context:
             return self.judge(clause, [exchange.error], exchange, check="served")
         if exchange.status in _ACCEPTED:
             return self.judge(clause, [], exchange, check="served")
-        if _refused_for_limits(exchange) and limits_ok:
+        if refused_for_limits(exchange) and limits_ok:
             self.skip(clause, f"answered with {_LIMITS[exchange.status or 0]}")
             return False
         detail = exchange.content[:200].decode("utf-8", "replace")
@@ -274,7 +275,7 @@ class Context:
             return True
         if exchange.status is None:
             reason = f"no response ({exchange.error or 'transport error'})"
-        elif _refused_for_limits(exchange):
+        elif refused_for_limits(exchange):
             reason = f"answered with {_LIMITS[exchange.status]}"
         else:
             detail = exchange.content[:200].decode("utf-8", "replace")
@@ -328,7 +329,7 @@ class Context:
         return parse_stream(exchange.content)
 
 
-def _refused_for_limits(exchange: Exchange) -> bool:
+def refused_for_limits(exchange: Exchange) -> bool:
     """A documented refusal that says nothing about the request's content: 429 (a limit), or
     401 to a request without a token (a guest refused). A 401 to the run's own token, which the
     server accepted before, is no such refusal (e.g. a session "expiring" mid-conversation)."""

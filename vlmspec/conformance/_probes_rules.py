@@ -10,7 +10,7 @@ import warnings
 import zipfile
 from typing import Any
 
-from ._context import Context
+from ._context import Context, refused_for_limits
 from ._http import Exchange
 from ._probes_core import reply_text, user_body
 
@@ -93,11 +93,12 @@ def loc_problems(exchange: Exchange, path: Path) -> list[str]:
 
 
 def judge_rejected(ctx: Context, clause: str, exchange: Exchange, path: Path | None) -> None:
-    """An invalid body must be rejected naming ``path``. A 401/429 is the server refusing for
-    another reason (auth, limits) before looking at the body: not judged, never a pass. With
+    """An invalid body must be rejected naming ``path``. A 429 (or a 401 to a request without
+    a token) is the server refusing for another reason before looking at the body: not judged,
+    never a pass. A 401 to the run's own token, accepted everywhere else, is a failure. With
     ``--target openai``, OpenAI's own answer (400 + `{"error": {...}}`) is accepted. ``path``
     None: any 422 (a generated body may be broken in several places)."""
-    if exchange.status in (401, 429):
+    if refused_for_limits(exchange):
         ctx.skip(clause, f"invalid body answered with {exchange.status} (auth/limit), not judged")
         return
     if ctx.settings.accept_openai_errors and openai_rejection(exchange):
