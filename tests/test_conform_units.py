@@ -276,8 +276,8 @@ def test_event_names_the_openai_sdk_misreads_are_reported() -> None:
     from vlmspec.conformance._probes_core import event_name_problems
 
     chunk = b'data: {"id":"a","choices":[]}\n\n'
-    named = parse_stream(b"event: thread.message\n" + chunk + b"data: [DONE]\n\n")
-    assert "Assistants event" in event_name_problems(named)[0]
+    named = parse_stream(b"event: chunk\n" + chunk + b"data: [DONE]\n\n")
+    assert "not a chunk" in event_name_problems(named)[0]
     plain = parse_stream(b"event: message\n" + chunk + b"data: [DONE]\n\n")
     assert event_name_problems(plain) == []
 

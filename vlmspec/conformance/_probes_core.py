@@ -144,17 +144,19 @@ def judge_stream(ctx: Context, exchange: Exchange) -> None:
 
 
 def event_name_problems(stream: Stream) -> list[str]:
-    """Named events the OpenAI SDK mistakes for something else. Its stream reader (openai
-    `_streaming.Stream.__stream__`) wraps an event named `thread.*` as an Assistants event
-    (`{"data": ..., "event": ...}`, not a chunk) and raises on an `error` event; other names
-    (e.g. `message`) pass through, so they are a legitimate variation, not a fault."""
+    """Named events: OpenAI's chat stream never names them, and clients rely on it. The OpenAI
+    Python SDK 1.x (openai 1.109.1 is what the vlmrun SDK pins) wraps the data of any event with
+    an `event:` field as `{"data": ..., "event": ...}` instead of parsing a chunk (3.x still does
+    for `thread.*` names, and raises on `error`); a browser's EventSource `onmessage` only sees
+    unnamed or `message` events. `message` is the WHATWG default type, so it passes."""
     found = []
     for index, event in enumerate(stream.events):
         name = event.get("event")
-        if name is not None and (name.startswith("thread.") or name == "error"):
+        if name is not None and name not in ("", "message"):
             found.append(
-                f"event {index} is named {name!r}: the OpenAI SDK reads it as "
-                f"{'an Assistants event, not a chunk' if name != 'error' else 'an error'}"
+                f"event {index} is named {name!r}: the OpenAI SDK (1.x, pinned by the vlmrun "
+                "SDK) reads a named event as {data, event}, not a chunk, and EventSource "
+                "onmessage never sees it"
             )
     return found
 
