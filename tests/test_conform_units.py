@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -190,7 +191,7 @@ def test_our_schemathesis_checks_follow_its_convention() -> None:
     def response(status: int, media: str, body: bytes) -> object:
         return SimpleNamespace(status_code=status, headers={"content-type": [media]}, content=body)
 
-    case = SimpleNamespace(body={"messages": [], "n": 2})
+    case: Any = SimpleNamespace(body={"messages": [], "n": 2})
     sse = response(201, "text/event-stream", b"data: [DONE]\n\n")
     assert vlmspec_usage_sum(None, sse, case)  # truthy: not judged
     assert vlmspec_choice_count(None, sse, case)
@@ -205,7 +206,8 @@ def test_our_schemathesis_checks_follow_its_convention() -> None:
     assert vlmspec_usage_sum(None, good, case) is None  # judged, passed
     assert vlmspec_choice_count(None, good, case) is None
     with pytest.raises(AssertionError):
-        vlmspec_choice_count(None, good, SimpleNamespace(body={"n": 3}))
+        three: Any = SimpleNamespace(body={"n": 3})
+        vlmspec_choice_count(None, good, three)
 
 
 def test_media_type_must_follow_the_stream_flag() -> None:

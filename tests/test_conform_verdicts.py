@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import uvicorn
@@ -39,7 +39,7 @@ async def _read(receive: Receive) -> bytes:
     body = b""
     while True:
         message = await receive()
-        body += message.get("body", b"")
+        body += bytes(message.get("body", b""))
         if not message.get("more_body"):
             return body
 
@@ -133,6 +133,7 @@ def wrapper(inner: App) -> App:
         except ValueError:
             request = None
         chat = isinstance(request, dict) and scope["method"] == "POST"
+        request = request if isinstance(request, dict) else {}
         if behaviour == "always-sse" and chat:
             # every reply is an event stream, whatever `stream` says
             assert isinstance(request, dict)
@@ -188,7 +189,7 @@ def _free_port() -> int:
 def serving() -> Iterator[str]:
     port = _free_port()
     config = uvicorn.Config(
-        wrapper(create_app(TOKEN)),
+        wrapper(cast(App, create_app(TOKEN))),
         host="127.0.0.1",
         port=port,
         log_level="warning",
