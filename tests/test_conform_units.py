@@ -305,3 +305,28 @@ def test_one_cause_failing_several_clauses_is_one_group() -> None:
     ledger.failed("usage", Failure("usage does not add up", "t", response="HTTP 201: {}"))
     groups = failure_groups([result.as_dict() for result in ledger.finish()])
     assert [group["clauses"] for group in groups] == [["validation-rejects", "skills"]]
+
+
+def test_a_shard_passes_on_any_judged_check_and_the_merge_needs_the_minimum() -> None:
+    from vlmspec.conformance._clauses import Ledger
+
+    def shard(checks: int, index: int) -> dict[str, Any]:
+        ledger = Ledger(["usage", "n-choices"])
+        for _ in range(checks):
+            ledger.passed("usage")
+        results = ledger.finish(required=3, shard=f"{index}/2")
+        return {
+            "shard": [index, 2],
+            "requests": 1,
+            "clauses": [result.as_dict() for result in results],
+        }
+
+    one, two = shard(1, 1), shard(1, 2)
+    usage = next(c for c in one["clauses"] if c["id"] == "usage")
+    n = next(c for c in one["clauses"] if c["id"] == "n-choices")
+    assert usage["status"] == "pass" and n["status"] == "n/a"  # nothing of n in this slice
+    merged = {c["id"]: c for c in merge_reports([one, two])["clauses"]}
+    assert merged["usage"]["status"] == "not judged"  # 2 judged, the whole run needs 3
+    assert merged["n-choices"]["status"] == "not judged"  # no slice judged it
+    merged = {c["id"]: c for c in merge_reports([shard(2, 1), two])["clauses"]}
+    assert merged["usage"]["status"] == "pass"

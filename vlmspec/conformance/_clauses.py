@@ -16,6 +16,7 @@ __all__ = [
     "FAIL",
     "NOT_APPLICABLE",
     "NOT_JUDGED",
+    "NO_TASK_IN_SHARD",
     "PASS",
     "Clause",
     "ClauseResult",
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 PASS, FAIL, NOT_JUDGED, NOT_APPLICABLE = "pass", "fail", "not judged", "n/a"
+NO_TASK_IN_SHARD = "not applicable: nothing of it in shard"
 
 
 @dataclass(frozen=True)
@@ -238,16 +240,22 @@ class Ledger:
                 result.requests += requests
                 result.busy_seconds += seconds
 
-    def finish(self, required: int = 1) -> list[ClauseResult]:
+    def finish(self, required: int = 1, *, shard: str | None = None) -> list[ClauseResult]:
         """Final verdicts. fail: a judged check failed. n/a: out of the declared scope. pass: at
         least ``required`` checks judged (capped per clause) and nothing cut short. Else not
-        judged, with the reasons."""
+        judged, with the reasons.
+
+        ``shard`` ("K/N"): this run is one slice of a whole; the minimum is the whole run's,
+        enforced when the shards are merged, so a slice passes on any judged check, and a
+        clause nothing in this slice tried is n/a here (the merge needs another slice to judge
+        it)."""
         with self._lock:
             self._frozen = True
             by_id = self._clauses
             for result in self.results.values():
                 result.failures.sort(key=lambda f: -f.count)
                 result.required = max(1, min(required, by_id[result.id].most_checks))
+                enough = 1 if shard else result.required
                 if result.failed:
                     result.status = FAIL
                 elif result.id in self.not_applicable:
@@ -257,12 +265,15 @@ class Ledger:
                     result.status = NOT_JUDGED
                     result.incomplete = self.incomplete[result.id]
                     result.notes.insert(0, f"not fully checked: {result.incomplete}")
-                elif result.checks >= result.required:
+                elif result.checks >= enough:
                     result.status = PASS
+                elif shard and not result.checks and not result.unjudged:
+                    result.status = NOT_APPLICABLE
+                    result.notes.insert(0, f"{NO_TASK_IN_SHARD} {shard}")
                 else:
                     result.status = NOT_JUDGED
                     result.notes.insert(
-                        0, f"{result.checks} checks judged (at least {result.required} needed)"
+                        0, f"{result.checks} checks judged (at least {enough} needed)"
                     )
             return list(self.results.values())
 

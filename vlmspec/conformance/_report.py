@@ -12,7 +12,16 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from ._clauses import FAIL, NOT_APPLICABLE, NOT_JUDGED, PASS, ClauseResult, Failure, reasons
+from ._clauses import (
+    FAIL,
+    NO_TASK_IN_SHARD,
+    NOT_APPLICABLE,
+    NOT_JUDGED,
+    PASS,
+    ClauseResult,
+    Failure,
+    reasons,
+)
 from ._runner import (
     CONFORMANT,
     ERROR,
@@ -252,7 +261,7 @@ def _merged_status(clause: dict[str, Any], parts: list[dict[str, Any]]) -> str:
     # "no task in this shard" is not a scope decision: some other shard must judge the clause
     scoped = [
         part.get("status") == NOT_APPLICABLE
-        and not any(str(n).startswith(_NO_TASK) for n in part.get("notes", []))
+        and not any(str(n).startswith(NO_TASK_IN_SHARD) for n in part.get("notes", []))
         for part in parts
     ]
     if clause["failed"]:
@@ -263,9 +272,6 @@ def _merged_status(clause: dict[str, Any], parts: list[dict[str, Any]]) -> str:
         return NOT_JUDGED
     required = max(int(part.get("required", 1)) for part in parts)
     return PASS if clause["checks"] >= required else NOT_JUDGED
-
-
-_NO_TASK = "not applicable: no task in shard"
 
 
 def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
@@ -304,7 +310,7 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
             into["notes"] += [
                 n
                 for n in clause.get("notes", [])
-                if n not in into["notes"] and not n.startswith(("shard ", _NO_TASK))
+                if n not in into["notes"] and not n.startswith(("shard ", NO_TASK_IN_SHARD))
             ]
     for clause_id, clause in merged.items():
         clause["status"] = _merged_status(clause, parts[clause_id])

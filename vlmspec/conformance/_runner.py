@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from ._clauses import FAIL, NOT_JUDGED, PASS, ClauseResult, Ledger
+from ._clauses import FAIL, NO_TASK_IN_SHARD, NOT_JUDGED, PASS, ClauseResult, Ledger
 from ._context import Context, Control, Settings, Stopped
 from ._http import Budget, BudgetExhausted, RateLimiter, Transport
 from ._plan import PROFILES, Options, Task, not_applicable, plan, settings_for
@@ -206,7 +206,7 @@ def run(
             result.notes.append(f"shard {options.shard[0]}/{options.shard[1]}")
             if result.id not in in_shard and result.id not in skipped:
                 ledger.not_applicable[result.id] = (
-                    f"not applicable: no task in shard {options.shard[0]}/{options.shard[1]}"
+                    f"{NO_TASK_IN_SHARD} {options.shard[0]}/{options.shard[1]}"
                 )
 
     errors: list[str] = []
@@ -318,7 +318,10 @@ def run(
         profile=options.profile,
         seed=options.seed,
         shard=options.shard,
-        clauses=ledger.finish(profile.min_judged),
+        clauses=ledger.finish(
+            profile.min_judged,
+            shard=f"{options.shard[0]}/{options.shard[1]}" if options.shard[1] > 1 else None,
+        ),
         requests=budget.used,
         seconds=time.monotonic() - started,
         stopped=stopped,
