@@ -19,7 +19,7 @@ from vlmspec.codegen import SpecError, spec_for_testing
 from ._exit import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, fail
 
 if TYPE_CHECKING:
-    from vlmspec.conformance import Options, RunResult, Target
+    from vlmspec.conformance import Baseline, Options, RunResult, Target
     from vlmspec.conformance._gateway import Connection
 
 # Where the base URL and token come from when not given: ours first, then the OpenAI SDK's.
@@ -41,10 +41,13 @@ route); `vlmspec serve` answers at http://HOST:PORT/v1/openai. Before the run a
 preflight (1-3 small requests) stops with exit 2 on a wrong base URL (naming one
 that answers) or a rejected token.
 \b
-Exit codes: 0 conformant; 1 not conformant (a clause failed); 2 usage, configuration
-or unreachable server. Reports (report.json, report.md) go to --report-dir; the
-Markdown report is also appended to $GITHUB_STEP_SUMMARY when it is set.
+Exit codes: 0 conformant; 1 not conformant (a clause failed) or inconclusive (an
+in-scope clause not judged; 0 with --allow-incomplete); 2 usage, configuration or
+unreachable server; 3 internal error of vlmspec (every report says so); 130 interrupted
+(partial reports written, marked incomplete). Reports (report.json, report.md) go to
+--report-dir; the Markdown report is also appended to $GITHUB_STEP_SUMMARY when set.
 """
+_EXIT_INTERRUPTED = 130
 
 
 def _shard(value: str) -> tuple[int, int]:
@@ -143,14 +146,61 @@ def _shard(value: str) -> tuple[int, int]:
     "non-stream replies). Default: on for the embedded server, off otherwise.",
 )
 @click.option(
+    "--max-time",
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="Stop the whole run after SECONDS (verdict inconclusive, naming it). "
+    "Default per profile: 120 / 900 / 3600.",
+)
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Exit 0 on an inconclusive verdict (a clause not judged: budget, max time, "
+    "unjudgeable replies); the reports still say inconclusive.",
+)
+@click.option(
+    "--target",
+    "target_kind",
+    type=click.Choice(["vlmrun", "openai"]),
+    default="vlmrun",
+    show_default=True,
+    help="What the server claims: the VLM Run API (extensions, skills, sessions, health), or "
+    "only OpenAI's Chat Completions contract (400 + OpenAI error body accepted for invalid "
+    "input; VLM Run clauses not applicable).",
+)
+@click.option(
+    "--no-auth",
+    is_flag=True,
+    help="The server has no authentication: auth clauses are not applicable.",
+)
+@click.option(
+    "--exclude-clause",
+    "excluded",
+    multiple=True,
+    metavar="ID",
+    help="Leave clause ID out of the verdict (repeatable; reported as n/a).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Accepted failures (by signature): exit 0 when every failure is known; reports show "
+    "new / known / fixed.",
+)
+@click.option(
+    "--baseline-update",
+    is_flag=True,
+    help="Write this run's failure signatures to --baseline FILE (after the run).",
+)
+@click.option(
     "--report-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # checked by _check_outputs: one line, exit 2
     metavar="DIR",
     help="Write report.json and report.md here.",
 )
 @click.option(
     "--junit",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     metavar="PATH",
     help="Write a JUnit XML report.",
 )
@@ -171,6 +221,13 @@ def conform(
     timeout: float,
     clauses: tuple[str, ...],
     deterministic: bool | None,
+    max_time: float | None,
+    allow_incomplete: bool,
+    target_kind: str,
+    no_auth: bool,
+    excluded: tuple[str, ...],
+    baseline: Path | None,
+    baseline_update: bool,
     report_dir: Path | None,
     junit: Path | None,
 ) -> None:
@@ -182,9 +239,13 @@ def conform(
     from vlmspec.conformance._gateway import Connection, parse_headers
 
     known = [clause.id for clause in conformance.CLAUSES]
-    unknown = [c for c in clauses if c not in known]
+    unknown = [c for c in (*clauses, *excluded) if c not in known]
     if unknown:
-        fail(f"unknown --clause {', '.join(unknown)}; known: {', '.join(known)}")
+        fail(f"unknown clause {', '.join(unknown)}; known: {', '.join(known)}")
+    if baseline_update and baseline is None:
+        fail("--baseline-update needs --baseline FILE")
+    _check_outputs(report_dir, junit, baseline if baseline_update else None)
+    accepted = _load_baseline(baseline) if baseline is not None and not baseline_update else None
     options = conformance.Options(
         profile=profile,
         seed=seed,
@@ -196,6 +257,10 @@ def conform(
         deterministic=deterministic,
         clauses=clauses,
         model=model,
+        max_time=max_time,
+        target=target_kind,
+        auth=not no_auth,
+        exclude=excluded,
     )
     if ca_bundle and insecure:
         fail("--ca-bundle and --insecure contradict each other: use one")
@@ -221,21 +286,96 @@ def conform(
             fail(str(exc))
         conformance.prepare(loaded[0], options)
 
+    result: RunResult | None = None
     try:
         with (
             _target(base_url, token, load, connection, options) as target,
             progress() as on_event,
         ):
             result = conformance.run(loaded[0], target, options, on_event=on_event)
+        if accepted is not None:
+            conformance.apply_baseline(result, accepted)
+        print_summary(result)
     except conformance.ConfigError as exc:
         fail(str(exc))
-    print_summary(result)
+    except KeyboardInterrupt:
+        # Ctrl-C outside the run's own handling (e.g. while the server starts): nothing to report.
+        print("vlmspec: interrupted", file=sys.stderr)
+        raise SystemExit(_EXIT_INTERRUPTED) from None
+    except Exception as exc:  # a bug of ours: the reports must say error, never green
+        if os.environ.get("VLMSPEC_DEBUG"):
+            raise
+        error = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        result = _error_result(result, base_url, options, error)
     _write_reports(result, report_dir, junit)
+    if baseline_update and baseline is not None:
+        _write_or_fail(baseline, conformance.baseline_of(result))
+    raise SystemExit(_exit_code(result, allow_incomplete))
+
+
+def _exit_code(result: RunResult, allow_incomplete: bool) -> int:
     for error in result.internal_errors:
         print(f"vlmspec: error: internal error (a bug in vlmspec): {error}", file=sys.stderr)
-    if result.internal_errors and result.conformant:
-        raise SystemExit(EXIT_INTERNAL)
-    raise SystemExit(EXIT_OK if result.conformant else EXIT_FAIL)
+    if result.internal_errors:
+        return EXIT_INTERNAL
+    if result.interrupted:
+        print("vlmspec: interrupted; the reports are partial", file=sys.stderr)
+        return _EXIT_INTERRUPTED
+    if result.verdict == "inconclusive" and allow_incomplete:
+        print("vlmspec: inconclusive verdict accepted (--allow-incomplete)", file=sys.stderr)
+        return EXIT_OK
+    return EXIT_OK if result.verdict in ("conformant", "known failures only") else EXIT_FAIL
+
+
+def _error_result(
+    partial: RunResult | None, base_url: str | None, options: Options, error: str
+) -> RunResult:
+    from vlmspec.conformance import RunResult
+
+    if partial is not None:
+        partial.internal_errors.append(error)
+        return partial
+    return RunResult(
+        base_url=base_url or "(embedded reference server)",
+        profile=options.profile,
+        seed=options.seed,
+        shard=options.shard,
+        clauses=[],
+        requests=0,
+        seconds=0.0,
+        internal_errors=[error],
+    )
+
+
+def _check_outputs(report_dir: Path | None, junit: Path | None, baseline: Path | None) -> None:
+    """Every output path must be writable before the run starts (exit 2, one line)."""
+    from vlmspec.conformance._report import check_writable
+
+    for option, path, directory in (
+        ("--report-dir", report_dir, True),
+        ("--junit", junit, False),
+        ("--baseline", baseline, False),
+    ):
+        if path is not None and (problem := check_writable(path, directory=directory)):
+            fail(f"{option} {path}: {problem}")
+
+
+def _load_baseline(path: Path) -> Baseline:
+    from vlmspec import conformance
+
+    try:
+        return conformance.load_baseline(path)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _write_or_fail(path: Path, text: str) -> None:
+    from vlmspec.conformance._report import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def _announce(base_url: str, token: str | None) -> None:
@@ -289,5 +429,4 @@ def _write_reports(result: RunResult, report_dir: Path | None, junit: Path | Non
             with open(summary, "a", encoding="utf-8") as handle:
                 handle.write(markdown)
     except OSError as exc:
-        print(f"vlmspec: error: cannot write a report: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        fail(f"cannot write a report: {exc}")

@@ -21,6 +21,7 @@ _COMMANDS = {
     "diff": ("vlmspec._cmd_diff:diff", "Classify changes between two specs."),
     "serve": ("vlmspec._cmd_serve:serve", "Run the reference server."),
     "conform": ("vlmspec._cmd_conform:conform", "Test a server against the spec."),
+    "report": ("vlmspec._cmd_report:report", "Merge conformance reports of shards."),
 }
 
 
@@ -45,8 +46,8 @@ class _LazyGroup(click.Group):
 @click.group(
     cls=_LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog="Exit codes: 0 ok; 1 verdict failed (not conformant, stale, breaking); "
-    "2 usage, configuration or input error; 3 internal error.",
+    epilog="Exit codes: 0 ok; 1 verdict failed (not conformant, inconclusive, stale, breaking); "
+    "2 usage, configuration or input error; 3 internal error; 130 interrupted.",
 )
 @click.version_option(package_name="vlmspec")
 def cli() -> None:

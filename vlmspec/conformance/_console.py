@@ -14,11 +14,26 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._runner import RunResult
+from ._clauses import FAIL, NOT_APPLICABLE, NOT_JUDGED, PASS, reasons
+from ._runner import (
+    CONFORMANT,
+    ERROR,
+    INCONCLUSIVE,
+    KNOWN_FAILURES,
+    NOT_CONFORMANT,
+    RunResult,
+)
 
 __all__ = ["print_summary", "progress"]
 
-_STYLE = {"pass": "green", "fail": "bold red", "skip": "yellow"}
+_STYLE = {PASS: "green", FAIL: "bold red", NOT_JUDGED: "yellow", NOT_APPLICABLE: "dim"}
+_VERDICT = {
+    CONFORMANT: "conformant",
+    NOT_CONFORMANT: "NOT conformant",
+    INCONCLUSIVE: "INCONCLUSIVE",
+    ERROR: "ERROR (internal error of vlmspec; no verdict)",
+    KNOWN_FAILURES: "no new failures (all in the baseline)",
+}
 
 
 def _console(stream: TextIO) -> Console:
@@ -71,41 +86,57 @@ def progress(stream: TextIO | None = None) -> Iterator[Callable[[str, str, int],
     yield on_plain
 
 
+_CONSOLE_FAILURES = 5  # per clause; the JSON report keeps every signature
+
+
 def print_summary(result: RunResult, stream: TextIO | None = None) -> None:
-    """The closing table of clauses, the failures in short, and the verdict line."""
+    """The closing table of clauses, the top failures (curls uncut), and the verdict line."""
     console = _console(stream or sys.stdout)
     table = Table(title=escape(f"vlmspec conform · {result.base_url} · profile {result.profile}"))
-    for column in ("clause", "verdict", "checks", "requests", "time", "notes"):
-        table.add_column(
-            column,
-            justify="right" if column in ("checks", "requests", "time") else "left",
-            overflow="fold",
-        )
+    for column in ("clause", "verdict", "judged", "failed", "not judged", "requests", "notes"):
+        numeric = column in ("judged", "failed", "not judged", "requests")
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
     for clause in result.clauses:
+        notes = [*clause.notes, *(f"not judged: {r}" for r in reasons(clause)[:2])]
         table.add_row(
             clause.id,
             f"[{_STYLE[clause.status]}]{clause.status}[/]",
             str(clause.checks),
+            str(clause.failed),
+            str(sum(clause.unjudged.values())),
             str(clause.requests),
-            f"{clause.seconds:.1f}s",
-            escape("; ".join(clause.notes)[:120]),
+            escape("; ".join(notes)[:200]),
         )
     console.print(table)
     for clause in result.clauses:
-        for failure in clause.failures[:2]:
+        for failure in clause.failures[:_CONSOLE_FAILURES]:
+            times = f" ({failure.count} times)" if failure.count > 1 else ""
+            where = " [only under concurrent requests]" if failure.concurrent_only else ""
+            where += " [known: in the baseline]" if failure.known else ""
             console.print(
-                f"[bold red]FAIL[/] {clause.id}: {escape(failure.message)}", soft_wrap=True
+                f"[bold red]FAIL[/] {clause.id}: {escape(failure.message)}{times}{escape(where)}",
+                soft_wrap=True,
             )
             if failure.curl:
-                curl = failure.curl if len(failure.curl) < 600 else failure.curl[:600] + "…"
-                console.print(f"  reproduce: {curl}", markup=False, soft_wrap=True)
+                console.print(f"  reproduce: {failure.curl}", markup=False, soft_wrap=True)
+        more = len(clause.failures) - _CONSOLE_FAILURES
+        if more > 0:
+            console.print(f"  …and {more} more distinct failures of {clause.id} (report.json)")
+    baseline = result.extra.get("baseline")
+    if isinstance(baseline, dict):
+        console.print(
+            f"baseline: {len(baseline['new'])} new, {len(baseline['known'])} known, "
+            f"{len(baseline['fixed'])} fixed, {len(baseline['unverified'])} unverified"
+        )
     if result.stopped:
-        console.print(f"[yellow]{escape(result.stopped)}; clauses not reached are skipped[/]")
-    verdict = "conformant" if result.conformant else "NOT conformant"
-    failed = sum(1 for c in result.clauses if c.status == "fail")
+        console.print(f"[yellow]{escape(result.stopped)}; clauses it cut short are not judged[/]")
+    if result.interrupted:
+        console.print("[yellow]interrupted (Ctrl-C): partial results, no verdict[/]")
+    for error in result.internal_errors:
+        console.print(f"[bold red]internal error of vlmspec[/]: {escape(error)}", soft_wrap=True)
+    count = {s: sum(1 for c in result.clauses if c.status == s) for s in _STYLE}
     console.print(
-        f"[bold]{verdict}[/]: {failed} failed, "
-        f"{sum(1 for c in result.clauses if c.status == 'pass')} passed, "
-        f"{sum(1 for c in result.clauses if c.status == 'skip')} skipped · "
-        f"{result.requests} requests · {result.seconds:.1f}s · seed {result.seed}"
+        f"[bold]{_VERDICT[result.verdict]}[/]: {count[FAIL]} failed, {count[PASS]} passed, "
+        f"{count[NOT_JUDGED]} not judged, {count[NOT_APPLICABLE]} n/a · "
+        f"{result.requests} requests · {result.seconds:.1f}s wall · seed {result.seed}"
     )

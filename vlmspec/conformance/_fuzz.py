@@ -16,10 +16,10 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.meta import REQUEST_SHAPE_PROBES, CoveragePhaseData
 from schemathesis.specs.openapi import checks as builtin
 
-from ._context import Context
+from ._context import Context, openai_error
 from ._http import Exchange
-from ._probes_rules import loc_problems
-from ._spec import CHAT_PATH, Spec
+from ._probes_rules import judge_rejected, loc_problems
+from ._spec import Spec
 from ._strategies import GENERATION_LOCK, draw
 from ._stream import parse_stream
 
@@ -31,12 +31,29 @@ FUZZ_KINDS = ("examples", "coverage", "positive", "negative")
 _CACHE: dict[tuple[str, str, int, int], list[Case]] = {}
 
 
+# Schemathesis' check convention (schemathesis.checks.run_checks): raise to fail, return a
+# truthy value when the check does not apply (skipped), None when it judged and passed. Our checks
+# return the reason they did not apply, so "not applicable" is counted as not judged, never a pass.
+# A reason starting with "n/a:" means the response is outside the check's domain (an error answer,
+# a non-streamed request for a stream check): nothing there could have been judged, so it is not
+# counted at all; any other reason is a served reply the check could not judge, and is shown.
+_OUTSIDE = "n/a: "
+
+
+def _media(response: Any) -> str:
+    value = (response.headers.get("content-type") or [""])[0]
+    return str(value).split(";")[0].strip().lower()
+
+
 @schemathesis.check
-def vlmspec_stream_chunks(ctx: Any, response: Any, case: Case) -> bool | None:
+def vlmspec_stream_chunks(ctx: Any, response: Any, case: Case) -> Any:
     """Every `data` of an event stream is a ChatCompletionChunk and `[DONE]` ends it."""
-    media = (response.headers.get("content-type") or [""])[0]
-    if response.status_code >= 300 or not media.startswith("text/event-stream"):
-        return None
+    if response.status_code >= 300:
+        return f"{_OUTSIDE}HTTP {response.status_code}"
+    if not (isinstance(case.body, dict) and case.body.get("stream") is True):
+        return f"{_OUTSIDE}not a streamed request"
+    if _media(response) != "text/event-stream":
+        return "reply is not an event stream"
     stream = parse_stream(response.content)
     spec: Spec = case.operation.schema.vlmspec_spec
     problems = list(stream.framing)
@@ -48,55 +65,96 @@ def vlmspec_stream_chunks(ctx: Any, response: Any, case: Case) -> bool | None:
     ][:3]
     if problems:
         raise AssertionError("; ".join(problems))
-    return True
+    return None
 
 
-def _completion(response: Any) -> dict[str, Any] | None:
-    media = (response.headers.get("content-type") or [""])[0]
-    if response.status_code >= 300 or not media.startswith("application/json"):
-        return None
+def _completion(response: Any, case: Case) -> dict[str, Any] | str:
+    """The JSON completion of a served reply, or why there is none."""
+    if response.status_code >= 300:
+        return f"{_OUTSIDE}HTTP {response.status_code}"
+    if isinstance(case.body, dict) and case.body.get("stream") is True:
+        return f"{_OUTSIDE}a streamed request"
+    if _media(response) != "application/json":
+        return "reply is not application/json"
     try:
         data = json.loads(response.content)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
+    except (ValueError, RecursionError):
+        return "reply is not JSON"
+    return data if isinstance(data, dict) else "reply is not a JSON object"
 
 
 @schemathesis.check
-def vlmspec_usage_sum(ctx: Any, response: Any, case: Case) -> bool | None:
+def vlmspec_usage_sum(ctx: Any, response: Any, case: Case) -> Any:
     """usage.total_tokens equals prompt_tokens + completion_tokens."""
-    usage = (_completion(response) or {}).get("usage")
+    data = _completion(response, case)
+    if isinstance(data, str):
+        return data
+    usage = data.get("usage")
     if not isinstance(usage, dict):
-        return None
-    if usage.get("total_tokens") != usage.get("prompt_tokens", 0) + usage.get(
-        "completion_tokens", 0
-    ):
+        return "reply carries no usage object"
+    counts = [usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")]
+    numbers = [v for v in counts if isinstance(v, int) and not isinstance(v, bool)]
+    if len(numbers) != 3:
+        raise AssertionError(f"usage counts are not integers: {usage}")
+    if numbers[2] != numbers[0] + numbers[1]:
         raise AssertionError(f"usage does not add up: {usage}")
-    return True
+    return None
 
 
 @schemathesis.check
-def vlmspec_choice_count(ctx: Any, response: Any, case: Case) -> bool | None:
+def vlmspec_choice_count(ctx: Any, response: Any, case: Case) -> Any:
     """A completion has exactly n choices with indexes 0..n-1."""
-    data = _completion(response)
-    if data is None or not isinstance(case.body, dict) or not isinstance(data.get("choices"), list):
-        return None
+    data = _completion(response, case)
+    if isinstance(data, str):
+        return data
+    if not isinstance(case.body, dict) or not isinstance(data.get("choices"), list):
+        return "reply has no choices list"
     n = case.body.get("n") or 1
-    if not isinstance(n, int | float):
-        return None
+    if not isinstance(n, int) or isinstance(n, bool):
+        return "request has no integer n"
     indexes = sorted(str(c.get("index")) for c in data["choices"] if isinstance(c, dict))
-    if indexes != sorted(str(i) for i in range(int(n))):
+    if indexes != sorted(str(i) for i in range(n)):
         raise AssertionError(f"n={n} gave choice indexes {indexes[:10]}")
-    return True
+    return None
 
 
-_CHECKS: tuple[tuple[str, Callable[..., Any]], ...] = (
-    ("response-schema", builtin.status_code_conformance),
-    ("response-schema", builtin.content_type_conformance),
-    ("response-schema", builtin.response_schema_conformance),
-    ("stream-framing", vlmspec_stream_chunks),
-    ("usage", vlmspec_usage_sum),
-    ("n-choices", vlmspec_choice_count),
+def _documented(spec: Spec, exchange: Exchange) -> dict[str, Any]:
+    found = spec.documented(exchange.status or 0) or {}
+    content: dict[str, Any] = found.get("content") or {}
+    return content
+
+
+def _builtin_applies(name: str, spec: Spec, exchange: Exchange) -> str | None:
+    """Why a Schemathesis built-in check cannot judge this response (None: it can).
+
+    The built-ins return None both when they passed and when they did not apply (no schema for
+    the status, no documented content): we decide applicability from the bundle instead.
+    """
+    content = _documented(spec, exchange)
+    if name == "status_code_conformance":
+        return None
+    if not content:
+        return f"{_OUTSIDE}HTTP {exchange.status} documents no content"
+    if name == "response_schema_conformance":
+        media = exchange.content_type
+        if media not in content or "schema" not in content[media]:
+            return f"no schema documented for HTTP {exchange.status} {media or '(untyped)'}"
+        if media == "application/json" and exchange.json() is None:
+            return "reply is not JSON"
+    return None
+
+
+_CHECKS: tuple[tuple[str, Callable[..., Any], str], ...] = (
+    ("response-schema", builtin.status_code_conformance, "schemathesis:status_code_conformance"),
+    ("response-schema", builtin.content_type_conformance, "schemathesis:content_type_conformance"),
+    (
+        "response-schema",
+        builtin.response_schema_conformance,
+        "schemathesis:response_schema_conformance",
+    ),
+    ("stream-framing", vlmspec_stream_chunks, "vlmspec_stream_chunks"),
+    ("usage", vlmspec_usage_sum, "vlmspec_usage_sum"),
+    ("n-choices", vlmspec_choice_count, "vlmspec_choice_count"),
 )
 
 
@@ -142,7 +200,7 @@ def generate_cases(spec: Spec, kind: str, count: int, run_seed: int) -> list[Cas
     with GENERATION_LOCK:
         if key not in _CACHE:
             schema = _schema(spec)
-            operation = schema[CHAT_PATH]["POST"]
+            operation = schema[spec.chat_path]["POST"]
             if kind == "examples":
                 cases = _draw(schema.get_strategies_from_examples(operation), 1, run_seed)
             elif kind == "coverage":
@@ -198,18 +256,14 @@ def _send_case(ctx: Context, case: Case) -> None:
             "422s naming a generated JSON Schema or skill zip are accepted (content the "
             "OpenAPI schema cannot constrain)",
         )
-        ctx.judge("validation-accepts", [], exchange)
+        ctx.judge("validation-accepts", [], exchange, check="semantic-422")
     elif valid:
         ctx.served("validation-accepts", exchange)
-    elif exchange.status in (401, 429) or (exchange.error and exchange.status is None):
-        ctx.judge("validation-rejects", [exchange.error] if exchange.error else [], exchange)
+    elif exchange.status is None:
+        # response-schema already failed the missing answer; the body's verdict is unknown.
+        ctx.skip("validation-rejects", f"no response ({exchange.error or 'transport error'})")
     else:
-        problems = (
-            []
-            if exchange.status == 422
-            else [f"a body invalid per the schema got HTTP {exchange.status}, expected 422"]
-        )
-        ctx.judge("validation-rejects", problems, exchange)
+        judge_rejected(ctx, "validation-rejects", exchange, None)
     if exchange.status is not None and not exchange.error:
         _run_checks(ctx, case, exchange)
 
@@ -244,13 +298,41 @@ def _run_checks(ctx: Context, case: Case, exchange: Exchange) -> None:
         elapsed=exchange.elapsed,
         verify=True,
     )
-    for clause, check in _CHECKS:
+    openai = ctx.settings.accept_openai_errors and openai_error(exchange)
+    for clause, check, name in _CHECKS:
+        if openai and ":" in name:
+            continue  # OpenAI's error answer: documented-response judged it (--target openai)
+        reason = _builtin_applies(check.__name__, ctx.spec, exchange) if ":" in name else None
+        if reason is not None:
+            _skip(ctx, clause, name, reason)
+            continue
+        outcome: list[Any] = []
+
+        def recording(
+            context: Any,
+            answer: Any,
+            sent: Case,
+            check: Callable[..., Any] = check,
+            outcome: list[Any] = outcome,
+        ) -> Any:
+            outcome.append(check(context, answer, sent))
+            return outcome[-1]
+
+        recording.__name__ = check.__name__
         try:
-            case.validate_response(response, checks=[check])
+            case.validate_response(response, checks=[recording])
         except FailureGroup as group:
             messages = [f"{f.title}: {' '.join(f.message.split())[:300]}" for f in group.exceptions]
-            ctx.judge(clause, messages, exchange)
+            ctx.judge(clause, messages, exchange, check=name)
         except AssertionError as exc:
-            ctx.judge(clause, [" ".join(str(exc).split())[:300]], exchange)
+            ctx.judge(clause, [" ".join(str(exc).split())[:300]], exchange, check=name)
         else:
-            ctx.judge(clause, [], exchange)
+            if outcome and outcome[-1]:  # truthy: the check did not apply (Schemathesis' skip)
+                _skip(ctx, clause, name, str(outcome[-1]))
+            else:
+                ctx.judge(clause, [], exchange, check=name)
+
+
+def _skip(ctx: Context, clause: str, check: str, reason: str) -> None:
+    if not reason.startswith(_OUTSIDE):
+        ctx.skip(clause, f"{check}: {reason}")

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from . import _probes_core as core
-from . import _probes_rules as rules
-from . import _properties as props
 from ._clauses import clause_ids
 from ._context import Context, Settings
+from ._packs import CLAUSES, PACKS, TARGET_PACKS, Probe, Task, packs_for
 
-__all__ = ["PROFILES", "Options", "Probe", "Profile", "Task", "plan", "settings_for"]
+__all__ = [
+    "PROFILES",
+    "TARGETS",
+    "Options",
+    "Probe",
+    "Profile",
+    "Task",
+    "not_applicable",
+    "plan",
+    "settings_for",
+]
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,8 @@ class Profile:
     property_cases: int
     parts: int
     examples: bool
+    min_judged: int = 1
+    max_time: float = 120.0
 
 
 PROFILES = {
@@ -37,6 +46,8 @@ PROFILES = {
         property_cases=12,
         parts=2,
         examples=False,
+        min_judged=1,
+        max_time=120.0,
     ),
     "ci": Profile(
         max_requests=3000,
@@ -46,6 +57,8 @@ PROFILES = {
         property_cases=60,
         parts=8,
         examples=True,
+        min_judged=3,
+        max_time=900.0,
     ),
     "deep": Profile(
         max_requests=30000,
@@ -55,6 +68,8 @@ PROFILES = {
         property_cases=400,
         parts=32,
         examples=True,
+        min_judged=5,
+        max_time=3600.0,
     ),
 }
 
@@ -74,30 +89,33 @@ class Options:
     model: str | None = None
     deterministic: bool | None = None
     clauses: tuple[str, ...] = ()
+    max_time: float | None = None  # seconds for the whole run; None: the profile's
+    target: str = "vlmrun"  # which API pack the server claims: "vlmrun" or "openai"
+    auth: bool = True  # False: the target has no auth (auth clauses not applicable)
+    exclude: tuple[str, ...] = ()
 
 
-Probe = Callable[[Context], None]
-Task = tuple[str, tuple[str, ...], Probe]
+TARGETS = tuple(TARGET_PACKS)
 
-# (task id, clauses it judges, probe) in run order: targeted probes first, then generated cases.
-_PROBES: tuple[Task, ...] = (
-    ("health", ("health",), core.probe_health),
-    ("choices", ("n-choices", "usage", "response-schema"), core.probe_n),
-    ("stream", ("stream-framing", "stream-consistency", "response-schema"), core.probe_stream),
-    ("invalid-token", ("auth-invalid-token", "response-schema"), rules.probe_invalid_token),
-    ("rejects", ("validation-rejects", "response-schema"), rules.probe_rejects),
-    ("skills", ("skills", "response-schema"), rules.probe_skills),
-    ("response-format", ("response-format", "response-schema"), core.probe_response_format),
-    ("anonymous", ("auth-anonymous", "response-schema"), rules.probe_anonymous),
-    ("extensions", ("extensions", "response-schema"), rules.probe_extensions),
-    ("session", ("session-continuity", "response-schema"), rules.probe_session),
-    ("equivalence", ("stream-equivalence",), core.probe_stream_equivalence),
-    ("accepts", ("validation-accepts", "response-schema"), rules.probe_accepts),
-    ("property-n", ("n-choices", "usage", "stream-framing", "response-schema"), props.prop_n),
-    ("property-equivalence", ("stream-equivalence", "response-schema"), props.prop_equivalence),
-    ("property-format", ("response-format", "response-schema"), props.prop_response_format),
-    ("property-session", ("session-continuity", "response-schema"), props.prop_session),
-)
+
+def not_applicable(options: Options, *, deterministic: bool) -> dict[str, str]:
+    """Clauses outside the declared scope of the target, each with why."""
+    claimed = TARGET_PACKS[options.target]
+    found: dict[str, str] = {}
+    for clause in CLAUSES:
+        if clause.pack not in claimed:
+            found[clause.id] = (
+                f"not applicable: a {clause.pack} extension (--target {options.target})"
+            )
+        elif clause.auth and not options.auth:
+            found[clause.id] = "not applicable: the target has no auth (--no-auth)"
+        elif clause.id in options.exclude:
+            found[clause.id] = "not applicable: excluded (--exclude-clause)"
+        elif clause.deterministic and not deterministic:
+            found[clause.id] = "not applicable: target not declared deterministic (--deterministic)"
+    return found
+
+
 _FUZZ_CLAUSES = (
     "validation-accepts",
     "validation-rejects",
@@ -114,9 +132,11 @@ def _probe_fuzz(ctx: Context, *, kind: str, part: int, parts: int) -> None:
     probe_fuzz(ctx, kind=kind, part=part, parts=parts)
 
 
-def plan(profile: Profile, options: Options) -> list[Task]:
-    """The tasks of a run, in order: targeted probes, property cases, then Schemathesis'."""
-    tasks = list(_PROBES)
+def plan(profile: Profile, options: Options, skipped: frozenset[str] = frozenset()) -> list[Task]:
+    """The tasks of a run, in order: every pack's targeted probes, their property cases, then
+    the engine's Schemathesis phases. A task whose clauses are all ``skipped`` is not run."""
+    packs = packs_for(options.target)
+    tasks = sorted((task for pack in packs for task in pack.tasks), key=lambda task: task.stage)
     kinds = (["examples"] if profile.examples else []) + ["coverage"]
     kinds += ["positive"] if profile.fuzz_cases else []
     kinds += ["negative"] if profile.negative_cases else []
@@ -124,9 +144,13 @@ def plan(profile: Profile, options: Options) -> list[Task]:
         parts = 1 if kind == "examples" else profile.parts
         for part in range(parts):
             probe = partial(_probe_fuzz, kind=kind, part=part, parts=parts)
-            tasks.append((f"fuzz-{kind}-{part}", _FUZZ_CLAUSES, probe))
-    wanted = set(options.clauses or clause_ids())
-    tasks = [task for task in tasks if wanted & set(task[1])]
+            tasks.append(Task(f"fuzz-{kind}-{part}", _FUZZ_CLAUSES, probe, stage=2))
+    wanted = set(options.clauses or clause_ids()) - skipped
+    # a task's first clause is what it is for; response-schema judges every reply on the way, so
+    # a task whose own clause is out of scope is not run for that alone
+    tasks = [
+        task for task in tasks if task.clauses[0] not in skipped and wanted & set(task.clauses)
+    ]
     index, count = options.shard
     return [task for position, task in enumerate(tasks) if position % count == index - 1]
 
@@ -142,4 +166,11 @@ def settings_for(profile: Profile, options: Options, *, deterministic: bool) -> 
         negative_cases=profile.negative_cases,
         coverage_cases=profile.coverage_cases,
         property_cases=profile.property_cases,
+        accept_openai_errors=options.target == "openai",
+        out_of_scope_fields=frozenset(
+            field
+            for pack in PACKS
+            if pack.name not in TARGET_PACKS[options.target]
+            for field in pack.fields
+        ),
     )

@@ -8,12 +8,15 @@ from ._context import Context
 from ._http import Exchange
 from ._json import loads as bounded_loads
 from ._spec import schema_errors
+from ._stream import Stream
 
 __all__ = [
     "compare_stream",
+    "event_name_problems",
     "judge_format",
     "judge_indexes",
     "judge_stream",
+    "judge_stream_choices",
     "judge_usage",
     "probe_health",
     "probe_n",
@@ -24,8 +27,6 @@ __all__ = [
     "user_body",
 ]
 
-_FORMAT_TOKENS = 256
-
 
 def user_body(ctx: Context, text: str = "Say hello.", **extra: Any) -> dict[str, Any]:
     """A small valid request: one user message and a pinned max_tokens."""
@@ -35,8 +36,15 @@ def user_body(ctx: Context, text: str = "Say hello.", **extra: Any) -> dict[str,
     return body
 
 
+# The health route of overlay 050 (the vlmrun SDK calls it), resolved against the user's base URL.
+HEALTH = ("GET", "/v1/health")
+
+
 def probe_health(ctx: Context) -> None:
-    exchange = ctx.get(ctx.target.health_url)
+    if ctx.spec.operation(*HEALTH) is None:
+        ctx.skip("health", "the bundle declares no GET /v1/health")
+        return
+    exchange = ctx.get(ctx.spec.url(ctx.target.base_url, HEALTH[1]))
     if exchange.error:
         ctx.judge("health", [exchange.error], exchange)
         return
@@ -50,33 +58,29 @@ def probe_health(ctx: Context) -> None:
     ctx.judge("health", problems, exchange)
 
 
-def _choices(ctx: Context, clause: str, exchange: Exchange) -> list[Any] | None:
-    """The choices of a served JSON completion, or None (judged a failure when not served)."""
-    if not ctx.served(clause, exchange) or exchange.content_type != "application/json":
-        return None
-    body = exchange.json()
-    choices = body.get("choices") if isinstance(body, dict) else None
-    return choices if isinstance(choices, list) else None
-
-
 def judge_indexes(ctx: Context, n: int, indexes: list[Any], exchange: Exchange) -> None:
     expected = list(range(n))
     problems = []
     numbers = [i for i in indexes if isinstance(i, int) and not isinstance(i, bool)]
     if len(numbers) != len(indexes) or sorted(numbers) != expected:
         problems.append(f"n={n} gave choice indexes {indexes[:10]} (expected {expected[:10]})")
-    ctx.judge("n-choices", problems, exchange)
+    ctx.judge("n-choices", problems, exchange, check="choice-indexes")
 
 
 def judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
+    if usage is None:
+        # Whether usage must be there is the schema's rule (response-schema judges it).
+        ctx.skip("usage", "reply carries no usage object")
+        return
     if not isinstance(usage, dict):
-        ctx.judge("usage", [f"usage is {type(usage).__name__}, not an object"], exchange)
+        problem = f"usage is {type(usage).__name__}, not an object"
+        ctx.judge("usage", [problem], exchange, check="usage-sum")
         return
     prompt, completion, total = (
         usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
     )
     if not all(isinstance(v, int) for v in (prompt, completion, total)):
-        ctx.judge("usage", [f"usage counts are not integers: {usage}"], exchange)
+        ctx.judge("usage", [f"usage counts are not integers: {usage}"], exchange, check="usage-sum")
         return
     assert isinstance(prompt, int) and isinstance(completion, int)
     problems = (
@@ -84,7 +88,7 @@ def judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
         if total == prompt + completion
         else [f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}"]
     )
-    ctx.judge("usage", problems, exchange)
+    ctx.judge("usage", problems, exchange, check="usage-sum")
 
 
 def probe_n(ctx: Context) -> None:
@@ -94,50 +98,67 @@ def probe_n(ctx: Context) -> None:
             user_body(ctx, "Name a fruit.") if n is None else user_body(ctx, "Name a fruit.", n=n)
         )
         exchange = ctx.chat(body)
-        choices = _choices(ctx, "n-choices", exchange)
-        if choices is None:
+        data = ctx.completion(("n-choices", "usage"), exchange)
+        if data is None:
             continue
+        choices = data["choices"]
         judge_indexes(
             ctx, n or 1, [c.get("index") for c in choices if isinstance(c, dict)], exchange
         )
-        data = exchange.json()
-        judge_usage(ctx, data.get("usage") if isinstance(data, dict) else None, exchange)
+        judge_usage(ctx, data.get("usage"), exchange)
     exchange = ctx.chat(user_body(ctx, "Name a colour.", n=2, stream=True))
-    if ctx.served("n-choices", exchange) and exchange.content_type == "text/event-stream":
-        stream = ctx.stream_of(exchange)
-        judge_indexes(ctx, 2, list(stream.reassembled()), exchange)
-        for chunk in stream.chunks:
-            if isinstance(chunk, dict) and chunk.get("usage") is not None:
-                judge_usage(ctx, chunk["usage"], exchange)
+    stream = ctx.stream_reply("n-choices", exchange)
+    if stream is not None:
+        judge_stream_choices(ctx, 2, stream, exchange)
+
+
+def judge_stream_choices(ctx: Context, n: int, stream: Stream, exchange: Exchange) -> None:
+    """A streamed reply's choice indexes, and the usage of any chunk that carries one."""
+    if not stream.chunks:
+        ctx.skip("n-choices", "stream carries no chunk")
+        return
+    judge_indexes(ctx, n, list(stream.reassembled()), exchange)
+    for chunk in stream.chunks:
+        if isinstance(chunk, dict) and chunk.get("usage") is not None:
+            judge_usage(ctx, chunk["usage"], exchange)
 
 
 def judge_stream(ctx: Context, exchange: Exchange) -> None:
-    if exchange.error and exchange.status is None:
-        ctx.judge("stream-framing", [exchange.error], exchange)
+    """The framing and chunk sequence of a `stream: true` reply (not judged when the reply is
+    not an event stream: response-schema judges the media type)."""
+    stream = ctx.stream_reply(("stream-framing", "stream-consistency"), exchange)
+    if stream is None:
         return
-    if exchange.status not in (200, 201):
-        ctx.served("stream-framing", exchange)
-        return
-    if exchange.content_type != "text/event-stream":
-        ctx.judge(
-            "stream-framing",
-            [
-                f"stream: true answered with content type "
-                f"{exchange.content_type!r}, not text/event-stream"
-            ],
-            exchange,
-        )
-        return
-    stream = ctx.stream_of(exchange)
     problems = ([exchange.error] if exchange.error else []) + stream.framing
     problems += [
         f"chunk {i} is not a ChatCompletionChunk: {e[0]}"
         for i, chunk in enumerate(stream.chunks)
         if chunk is not None and (e := ctx.spec.validate("ChatCompletionChunk", chunk))
     ][:2]
-    ctx.judge("stream-framing", problems, exchange)
+    problems += event_name_problems(stream)[:1]
+    ctx.judge("stream-framing", problems, exchange, check="sse-chunks")
     if stream.chunks:
-        ctx.judge("stream-consistency", stream.consistency(), exchange)
+        ctx.judge("stream-consistency", stream.consistency(), exchange, check="chunk-sequence")
+    else:
+        ctx.skip("stream-consistency", "stream carries no chunk")
+
+
+def event_name_problems(stream: Stream) -> list[str]:
+    """Named events: OpenAI's chat stream never names them, and clients rely on it. The OpenAI
+    Python SDK 1.x (openai 1.109.1 is what the vlmrun SDK pins) wraps the data of any event with
+    an `event:` field as `{"data": ..., "event": ...}` instead of parsing a chunk (3.x still does
+    for `thread.*` names, and raises on `error`); a browser's EventSource `onmessage` only sees
+    unnamed or `message` events. `message` is the WHATWG default type, so it passes."""
+    found = []
+    for index, event in enumerate(stream.events):
+        name = event.get("event")
+        if name is not None and name not in ("", "message"):
+            found.append(
+                f"event {index} is named {name!r}: the OpenAI SDK (1.x, pinned by the vlmrun "
+                "SDK) reads a named event as {data, event}, not a chunk, and EventSource "
+                "onmessage never sees it"
+            )
+    return found
 
 
 def probe_stream(ctx: Context) -> None:
@@ -160,22 +181,21 @@ def probe_stream(ctx: Context) -> None:
 
 def probe_stream_equivalence(ctx: Context) -> None:
     """A deterministic target streams exactly what it answers without streaming."""
-    if not ctx.settings.deterministic:
-        ctx.ledger.note(
-            "stream-equivalence", "target not declared deterministic (--deterministic); not judged"
-        )
-        return
     compare_stream(ctx, user_body(ctx, "Describe the sea in five words.", temperature=0))
 
 
 def compare_stream(ctx: Context, body: dict[str, Any]) -> None:
     """Send ``body`` without and with streaming; judge that both say the same per choice."""
     whole = ctx.chat({**body, "stream": False})
-    choices = _choices(ctx, "stream-equivalence", whole)
-    streamed = ctx.chat({**body, "stream": True})
-    if choices is None or not ctx.served("stream-equivalence", streamed):
+    data = ctx.completion("stream-equivalence", whole)
+    if data is None:
         return
-    parts = ctx.stream_of(streamed).reassembled()
+    choices = data["choices"]
+    stream = ctx.stream_reply("stream-equivalence", ctx.chat({**body, "stream": True}))
+    if stream is None:
+        return
+    streamed = ctx.sent[-1]
+    parts = stream.reassembled()
     problems = []
     indexes = [c.get("index") for c in choices if isinstance(c, dict)]
     if sorted(parts) != sorted(i for i in indexes if isinstance(i, int)):
@@ -191,7 +211,7 @@ def compare_stream(ctx: Context, body: dict[str, Any]) -> None:
         }
         if got != want:
             problems.append(f"choice {index}: stream gave {got!r}, non-stream gave {want!r}")
-    ctx.judge("stream-equivalence", problems[:3], streamed)
+    ctx.judge("stream-equivalence", problems[:3], streamed, check="stream-equals-reply")
 
 
 def reply_text(ctx: Context, exchange: Exchange) -> str:
@@ -214,7 +234,7 @@ def probe_response_format(ctx: Context) -> None:
         body = examples.get(name)
         if body is None:
             continue
-        ctx.pin(body, _FORMAT_TOKENS)
+        ctx.pin(body, ctx.settings.format_tokens)
         fmt = body["response_format"]
         schema = fmt.get("schema") or fmt.get("json_schema") or {"type": "object"}
         for streamed in (False, True):
@@ -224,26 +244,31 @@ def probe_response_format(ctx: Context) -> None:
 def judge_format(ctx: Context, name: str, body: dict[str, Any], schema: Any) -> None:
     """Send ``body``; every reply that finished ("stop") must be JSON valid against ``schema``."""
     exchange = ctx.chat(body)
-    if not ctx.served("response-format", exchange):
-        return
+    finished: list[tuple[Any, Any]] = []
     if body.get("stream"):
-        outcome = ctx.stream_of(exchange).reassembled()
+        stream = ctx.stream_reply("response-format", exchange)
+        if stream is None:
+            return
+        outcome = stream.reassembled()
         finished = [(v["content"], v["finish_reason"]) for _, v in sorted(outcome.items())]
     else:
-        data = exchange.json() if exchange.content_type == "application/json" else None
-        choices = data.get("choices") if isinstance(data, dict) else None
+        data = ctx.completion("response-format", exchange)
+        if data is None:
+            return
         finished = [
             ((c.get("message") or {}).get("content"), c.get("finish_reason"))
-            for c in choices or []
+            for c in data["choices"]
             if isinstance(c, dict)
         ]
+    if not finished:
+        ctx.skip("response-format", "reply has no choice")
     for content, reason in finished:
         if reason != "stop":
-            ctx.ledger.note(
-                "response-format", f"replies cut by finish_reason {reason!r} are not judged"
-            )
+            # A reply cut short cannot be judged against a schema: neither pass nor fail.
+            ctx.skip("response-format", f"reply cut by finish_reason {reason!r}")
             continue
-        ctx.judge("response-format", _format_problems(name, content, schema), exchange)
+        problems = _format_problems(name, content, schema)
+        ctx.judge("response-format", problems, exchange, check="content-matches-schema")
 
 
 def _format_problems(name: str, content: Any, schema: dict[str, Any]) -> list[str]:

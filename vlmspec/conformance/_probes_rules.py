@@ -10,13 +10,15 @@ import warnings
 import zipfile
 from typing import Any
 
-from ._context import Context
+from ._context import Context, refused_for_limits
 from ._http import Exchange
 from ._probes_core import reply_text, user_body
 
 __all__ = [
     "MUTATIONS",
+    "judge_rejected",
     "loc_problems",
+    "openai_rejection",
     "probe_accepts",
     "probe_anonymous",
     "probe_extensions",
@@ -90,23 +92,59 @@ def loc_problems(exchange: Exchange, path: Path) -> list[str]:
     return [f"422 loc {locs} does not name the invalid field {['body', *path]}"]
 
 
+def judge_rejected(ctx: Context, clause: str, exchange: Exchange, path: Path | None) -> None:
+    """An invalid body must be rejected naming ``path``. A 429 (or a 401 to a request without
+    a token) is the server refusing for another reason before looking at the body: not judged,
+    never a pass. A 401 to the run's own token, accepted everywhere else, is a failure. With
+    ``--target openai``, OpenAI's own answer (400 + `{"error": {...}}`) is accepted. ``path``
+    None: any 422 (a generated body may be broken in several places)."""
+    if refused_for_limits(exchange):
+        ctx.skip(clause, f"invalid body answered with {exchange.status} (auth/limit), not judged")
+        return
+    if ctx.settings.accept_openai_errors and openai_rejection(exchange):
+        ctx.judge(clause, [], exchange, check="rejects-invalid")
+        return
+    if path is None:
+        problems = (
+            []
+            if exchange.status == 422
+            else [f"a body invalid per the schema got HTTP {exchange.status}, expected 422"]
+        )
+    else:
+        problems = loc_problems(exchange, path)
+    ctx.judge(clause, problems, exchange, check="rejects-invalid")
+
+
+def openai_rejection(exchange: Exchange) -> bool:
+    """OpenAI's answer to an invalid body: 400 with `{"error": {"message": ...}}`."""
+    if exchange.status != 400:
+        return False
+    body = exchange.json()
+    error = body.get("error") if isinstance(body, dict) else None
+    return isinstance(error, dict) and isinstance(error.get("message"), str)
+
+
 def probe_rejects(ctx: Context) -> None:
     """Each targeted mutation of a valid body gets 422 naming the broken field."""
     base = user_body(ctx, "Hello.", n=1)
     base["messages"][0]["content"] = "Hello."
     for path, value in MUTATIONS:
+        if path[0] in ctx.settings.out_of_scope_fields:
+            continue
         exchange = ctx.chat(_set(base, path, value))
-        ctx.judge("validation-rejects", loc_problems(exchange, path), exchange)
+        judge_rejected(ctx, "validation-rejects", exchange, path)
     exchange = ctx.chat(_set(base, ("messages",), _MISSING))
-    ctx.judge("validation-rejects", loc_problems(exchange, ("messages",)), exchange)
+    judge_rejected(ctx, "validation-rejects", exchange, ("messages",))
     for raw in (b'{"messages": [', b"[1, 2]", b"\xff\xfe not json"):
         exchange = ctx.chat(None, raw=raw)
-        ctx.judge("validation-rejects", loc_problems(exchange, ()), exchange)
+        judge_rejected(ctx, "validation-rejects", exchange, ())
 
 
 def probe_accepts(ctx: Context) -> None:
     """Every request example of the spec is served."""
     for body in ctx.spec.examples.values():
+        if ctx.settings.out_of_scope_fields & set(body):
+            continue  # an extension the declared target does not claim
         ctx.served("validation-accepts", ctx.chat(ctx.pin(body)))
 
 
@@ -115,7 +153,9 @@ def probe_invalid_token(ctx: Context) -> None:
     for token in ("vlmspec-invalid-" + secrets.token_hex(8), "sk-" + "0" * 32):
         exchange = ctx.chat(user_body(ctx), auth=token)
         if exchange.error and exchange.status is None:
-            ctx.judge("auth-invalid-token", [exchange.error], exchange)
+            ctx.skip("auth-invalid-token", f"no response ({exchange.error})")
+        elif exchange.status == 429:
+            ctx.skip("auth-invalid-token", "answered with a limit answer (429)")
         elif exchange.status in (200, 201):
             ctx.judge(
                 "auth-invalid-token",
@@ -136,7 +176,7 @@ def probe_anonymous(ctx: Context) -> None:
     for body in (user_body(ctx), user_body(ctx, "Stream hi.", stream=True)):
         exchange = ctx.chat(body, auth=False)
         if exchange.status in (401, 429):
-            ctx.judge("auth-anonymous", [], exchange)
+            ctx.judge("auth-anonymous", [], exchange, check="documented-refusal")
         else:
             ctx.served("auth-anonymous", exchange, limits_ok=False)
 
@@ -170,7 +210,7 @@ def probe_skills(ctx: Context) -> None:
         ctx.served("skills", ctx.chat(user_body(ctx, "Use the skill.", skills=[skill])))
     for names in (["README.md"], ["SKILL.md", "SKILL.md"]):
         exchange = ctx.chat(user_body(ctx, "Use the skill.", skills=[_inline(_zip(names))]))
-        ctx.judge("skills", loc_problems(exchange, ("skills",)), exchange)
+        judge_rejected(ctx, "skills", exchange, ("skills",))
 
 
 def probe_extensions(ctx: Context) -> None:

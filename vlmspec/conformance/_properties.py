@@ -14,9 +14,6 @@ from ._strategies import conversations, draw, response_formats
 
 __all__ = ["prop_equivalence", "prop_n", "prop_response_format", "prop_session"]
 
-_N_MAX = 128  # the spec's bound on `n`
-_FORMAT_TOKENS = 1024
-
 
 def _seed(ctx: Context, name: str) -> int:
     """Each property draws its own stream of cases from the run's seed."""
@@ -32,24 +29,21 @@ def _cases(
 
 def prop_n(ctx: Context) -> None:
     """Any n in 1..128, streamed or not: exactly n choices indexed 0..n-1; usage adds up."""
-    strategy = st.tuples(st.integers(1, _N_MAX), st.booleans())
+    n_max = ctx.spec.n_max
+    strategy = st.tuples(st.integers(1, n_max), st.booleans())
     # The spec's upper bound always gets one case: random draws rarely hit it.
-    for position, (n, stream) in enumerate([(_N_MAX, False), *_cases(ctx, "n", strategy)]):
+    for position, (n, stream) in enumerate([(n_max, False), *_cases(ctx, "n", strategy)]):
         ctx.label = f"case {position}: n={n} stream={stream}"
         exchange = ctx.chat(core.user_body(ctx, "Name a fruit.", n=n, stream=stream))
-        if not ctx.served("n-choices", exchange):
-            continue
         if stream:
-            core.judge_stream(ctx, exchange)
-            parsed = ctx.stream_of(exchange)
-            core.judge_indexes(ctx, n, list(parsed.reassembled()), exchange)
-            for chunk in parsed.chunks:
-                if isinstance(chunk, dict) and chunk.get("usage") is not None:
-                    core.judge_usage(ctx, chunk["usage"], exchange)
+            parsed = ctx.stream_reply("n-choices", exchange)
+            if parsed is not None:
+                core.judge_stream(ctx, exchange)
+                core.judge_stream_choices(ctx, n, parsed, exchange)
             continue
-        data = exchange.json() if exchange.content_type == "application/json" else None
-        if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
-            continue  # response-schema already judged the shape
+        data = ctx.completion(("n-choices", "usage"), exchange)
+        if data is None:
+            continue
         indexes = [c.get("index") for c in data["choices"] if isinstance(c, dict)]
         core.judge_indexes(ctx, n, indexes, exchange)
         core.judge_usage(ctx, data.get("usage"), exchange)
@@ -57,11 +51,6 @@ def prop_n(ctx: Context) -> None:
 
 def prop_equivalence(ctx: Context) -> None:
     """For random conversations and n: the reassembled stream equals the non-stream reply."""
-    if not ctx.settings.deterministic:
-        ctx.ledger.note(
-            "stream-equivalence", "target not declared deterministic (--deterministic); not judged"
-        )
-        return
     strategy = st.tuples(conversations(), st.integers(1, 3))
     for position, (messages, n) in enumerate(_cases(ctx, "equivalence", strategy, 0.5)):
         ctx.label = f"case {position}: {len(messages)} messages, n={n}"
@@ -80,7 +69,7 @@ def prop_response_format(ctx: Context) -> None:
                 "response_format": fmt,
                 "stream": stream,
             },
-            _FORMAT_TOKENS,
+            ctx.settings.format_tokens,
         )
         schema = fmt.get("schema") or fmt.get("json_schema")
         core.judge_format(ctx, f"random schema {position}", body, schema)

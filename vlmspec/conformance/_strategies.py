@@ -18,7 +18,7 @@ GENERATION_LOCK = threading.RLock()
 _WORDS = st.text(
     alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs", "So")),
     min_size=1,
-    max_size=40,
+    max_size=24,
 ).filter(lambda text: text.strip() != "")
 
 
@@ -103,7 +103,7 @@ def _array(items: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[s
 def _object(values: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
-        properties = draw(st.dictionaries(_NAMES, values, min_size=1, max_size=4))
+        properties = draw(st.dictionaries(_NAMES, values, min_size=1, max_size=3))
         required = [name for name in properties if draw(st.booleans())]
         schema: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
@@ -116,9 +116,12 @@ def _object(values: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict
 
 
 def object_schemas() -> st.SearchStrategy[dict[str, Any]]:
-    """Small satisfiable JSON Schemas of objects: nested objects, arrays, enums, bounds."""
+    """Small satisfiable JSON Schemas of objects: nested objects, arrays, enums, bounds.
+
+    Small enough that a correct server's answer fits the pinned reply budget (64 tokens): a
+    reply cut by length is not judged, so a schema too big to answer would judge nothing."""
     nested = st.recursive(
-        _LEAVES, lambda children: st.one_of(_array(children), _object(children)), max_leaves=8
+        _LEAVES, lambda children: st.one_of(_array(children), _object(children)), max_leaves=5
     )
     return _object(nested)
 

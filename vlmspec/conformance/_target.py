@@ -51,14 +51,8 @@ class Target:
 
     @property
     def chat_url(self) -> str:
-        """``{base}/chat/completions`` (the spec's `/v1/openai/chat/completions`)."""
+        """``{base}/chat/completions``: OpenAI's contract (other routes: ``Spec.url``)."""
         return f"{self.base_url}/chat/completions"
-
-    @property
-    def health_url(self) -> str:
-        """``{base minus a trailing /openai}/health`` (the spec's `/v1/health`)."""
-        root = self.base_url.removesuffix("/openai")
-        return f"{root}/health"
 
 
 def shown_url(url: str) -> str:

@@ -9,6 +9,8 @@ or $OPENAI_API_KEY), --vlmspec-profile, --vlmspec-seed, --vlmspec-timeout,
 --vlmspec-deterministic, and the gateway options --vlmspec-header, --vlmspec-proxy,
 --vlmspec-ca-bundle, --vlmspec-insecure. The plugin autoloads in every pytest run but only
 adds options (importing nothing heavy); tests exist only in the `vlmspec.conformance` package.
+--vlmspec-target, --vlmspec-no-auth, --vlmspec-max-time and --vlmspec-allow-incomplete (a clause
+not judged is a skip instead of a failure) choose the scope and bounds.
 """
 
 from __future__ import annotations
@@ -88,6 +90,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(always on for the embedded server).",
     )
 
+    _add(
+        group,
+        "--vlmspec-target",
+        default="vlmrun",
+        choices=("vlmrun", "openai"),
+        help="What the server claims: the VLM Run API, or only OpenAI's Chat Completions.",
+    )
+    _add(group, "--vlmspec-no-auth", action="store_true", help="The server has no auth.")
+    _add(group, "--vlmspec-max-time", type=float, default=None, help="Seconds for the run.")
+    _add(
+        group,
+        "--vlmspec-allow-incomplete",
+        action="store_true",
+        help="A clause not judged (budget, max time, unjudgeable replies) skips, not fails.",
+    )
+
 
 @pytest.fixture(scope="session")
 def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
@@ -117,6 +135,9 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
         seed=config.getoption("--vlmspec-seed"),
         deterministic=config.getoption("--vlmspec-deterministic"),
         timeout=config.getoption("--vlmspec-timeout"),
+        target=config.getoption("--vlmspec-target"),
+        auth=not config.getoption("--vlmspec-no-auth"),
+        max_time=config.getoption("--vlmspec-max-time"),
     )
     base_url = base_url_of(config)
     token = config.getoption("--vlmspec-token") or _first_env(_TOKEN_ENV)
