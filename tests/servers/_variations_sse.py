@@ -91,17 +91,12 @@ def _multiline(events: list[str]) -> bytes:
 
 
 async def sse_split_writes(request: Request, call: Call) -> Response | Paced:
-    """The stream in 7-byte writes: lines, events and UTF-8 characters cut across writes."""
+    """The stream in 7-byte writes: lines and events cut across writes, and UTF-8 sent raw
+    (not ``\\u`` escaped), so that a non-ASCII reply has characters cut across writes too."""
     response = await call(request)
     if not (request.is_chat and 200 <= response.status < 300 and response.is_sse):
         return response
-    # A non-ASCII reply first, so that a multi-byte character straddles two writes.
     chunks = response.chunks()
-    for chunk in chunks:
-        for choice in chunk.get("choices", []):
-            delta = choice.get("delta") or {}
-            if delta.get("content"):
-                delta["content"] = delta["content"].replace(" ", "\u00a0")
     body = b"".join(f"data: {json.dumps(c, ensure_ascii=False)}\n\n".encode() for c in chunks)
     body += f"data: {DONE}\n\n".encode()
     return paced(response, [body[i : i + 7] for i in range(0, len(body), 7)])
