@@ -103,6 +103,9 @@ def collect(base_url: str, model: str, token: str = "vlmspec-invalid-token") -> 
         post("validation-rejects", {**hello, "messages": [7]}, "a message that is a number")
         post("validation-rejects", {**hello, "max_tokens": "many"}, "max_tokens a string")
         post("validation-rejects", {"model": model}, "no messages at all")
+        wizard = [{"role": "wizard", "content": "Hello."}]
+        post("validation-rejects", {**hello, "messages": wizard}, "role outside the enum")
+        post("validation-rejects", {**hello, "n": 0}, "n: 0 (minimum 1)")
         image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
         post(
             "validation-accepts",

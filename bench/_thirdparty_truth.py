@@ -79,8 +79,11 @@ TRUTH: dict[str, Truth] = {
     "validation-rejects": Truth(
         "fail",
         "fail",
-        "every invalid body tried -> 500 text/plain, never 422 (VLM Run) nor 400 + error body "
-        "(OpenAI)",
+        "malformed bodies (messages a string, a number as message, content 12.5, max_tokens a "
+        "string, no messages) -> 500 text/plain; role 'wizard' and n: 0 -> 200 (accepted); "
+        "never 422 (VLM Run) nor 400 + error body (OpenAI). Today one of its failures, "
+        "`messages: [7]`, reads 'Connection reset by peer': by hand that body gets a 500 and the "
+        "reset is the previous 500's connection reused (misattributed message, right verdict)",
     ),
     "validation-accepts": Truth(
         "fail",
