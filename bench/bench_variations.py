@@ -4,6 +4,7 @@ independently written faults it must catch (or call "not judged"), for `vlmspec 
 Writes bench/out/variations.md and prints it.
 
 Usage: python bench/bench_variations.py [--only NAME ...] [--no-st] [--st-max-time SECONDS]
+                                        [--jobs N]
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,17 +138,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=names, help="only these servers")
     parser.add_argument("--no-st", action="store_true", help="skip the `st run` comparison")
     parser.add_argument("--st-max-time", type=float, default=30, help="budget of each st run")
+    parser.add_argument("--jobs", type=int, default=1, help="servers judged at once")
     args = parser.parse_args(argv)
     started = time.monotonic()
     baseline = frozenset[str]()
     if not args.no_st:
         baseline = _st(["--clean"], args.st_max_time).failures
-    rows: list[Row] = []
     cases: list[tuple[str, Target]] = [(n, "vlmrun") for n in args.only or names]
     cases += [(n, "openai") for n, _ in cases if n in NEW_FAULTS and NEW_FAULTS[n].legit_under]
-    for name, target in cases:
-        rows.append(_measure(name, target, not args.no_st, args.st_max_time))
-        print(f"bench: {name} ({target}): {rows[-1].ours}", file=sys.stderr, flush=True)
+
+    def measure(case: tuple[str, Target]) -> Row:
+        row = _measure(*case, not args.no_st, args.st_max_time)
+        print(f"bench: {case[0]} ({case[1]}): {row.ours}", file=sys.stderr, flush=True)
+        return row
+
+    # every measurement is a pair of subprocesses: threads only wait on them
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        rows = list(pool.map(measure, cases))
     table = _markdown(rows, baseline)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     took = time.monotonic() - started
