@@ -82,8 +82,10 @@ TRUTH: dict[str, Truth] = {
         "malformed bodies (messages a string, a number as message, content 12.5, max_tokens a "
         "string, no messages) -> 500 text/plain; role 'wizard' and n: 0 -> 200 (accepted); "
         "never 422 (VLM Run) nor 400 + error body (OpenAI). Today one of its failures, "
-        "`messages: [7]`, reads 'Connection reset by peer': by hand that body gets a 500 and the "
-        "reset is the previous 500's connection reused (misattributed message, right verdict)",
+        "`messages: [7]`, reads 'Connection reset by peer': by hand that body gets a 500; the "
+        "reset belongs to the previous request's 500 (after a 500 the server drops the "
+        "keep-alive connection: 3 of 5 reuses were reset by hand), so the message is "
+        "misattributed while the verdict is right",
     ),
     "validation-accepts": Truth(
         "fail",

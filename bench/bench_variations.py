@@ -58,6 +58,12 @@ def _st_outcome(row: Row, baseline: frozenset[str]) -> str:
     return f"detected: {', '.join(new)}" if new else "missed"
 
 
+def _status(judgement: Judgement, clause: str, status: str) -> str:
+    messages = judgement.messages.get(clause) or [""]
+    first = messages[0].replace("|", "\\|").replace("\n", " ")[:90]
+    return f"{clause}={status}" + (f" ({first})" if first else "")
+
+
 def _cells(row: Row, baseline: frozenset[str]) -> list[str]:
     j = row.judgement
     target = "" if row.target == "vlmrun" else f" (--target {row.target})"
@@ -65,7 +71,7 @@ def _cells(row: Row, baseline: frozenset[str]) -> list[str]:
     if j is None:
         return [row.name + target, kind, expected_text(row.name, row.target), row.ours,
                 "-", "-", "-", _st_outcome(row, baseline)]  # fmt: skip
-    statuses = ", ".join(f"{c}={s}" for c, s in j.statuses.items() if s not in ("pass",))
+    statuses = ", ".join(_status(j, c, s) for c, s in j.statuses.items() if s != "pass")
     ours = row.ours if row.ours == "right" else f"**{row.ours}**"
     return [row.name + target, kind, expected_text(row.name, row.target),
             f"{ours} (exit {j.exit_code})", statuses or "all pass",

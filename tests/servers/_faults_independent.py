@@ -111,7 +111,7 @@ class _CutOnConcurrent:
             response.status,
             tuple((k, v) for k, v in response.headers if k.lower() != b"content-length"),
             tuple(pieces),
-            piece_delay=0.04,
+            piece_delay=min(0.04, 2.0 / len(pieces)),  # at most 2 s: a cut, never a timeout
             stop=lambda: self.arrivals != mine,
             tail=f"data: {DONE}\n\n".encode(),
         )

@@ -173,7 +173,7 @@ VARIATIONS: dict[str, Variation] = {
         ),
         _v(
             "sse-paced",
-            "events 60 ms apart with keep-alive comments",
+            "events up to 60 ms apart (2 s a stream) with keep-alive comments",
             "within the deadline; comments ignored",
             sse.sse_paced,
         ),
