@@ -61,11 +61,13 @@ async def format_prose_length(request: Request, call: Call) -> Response | Paced:
     Nothing about the format can be judged from such a reply: a suite must call it "not
     judged", never a pass (and not a failure either: a cut reply is legal).
     """
+    response = await call(request)
     payload = _body(request)
-    if "response_format" in payload:
+    # only requests the reference serves: an invalid one keeps its 422
+    if "response_format" in payload and _success(request, response):
         prose = {k: v for k, v in payload.items() if k != "response_format"}
         return await call(request.with_json({**prose, "max_tokens": 3}))
-    return await call(request)
+    return response
 
 
 async def format_fenced_json(request: Request, call: Call) -> Response | Paced:
@@ -171,11 +173,13 @@ def server_error_sometimes() -> AnyHandler:
 
 async def n_capped(request: Request, call: Call) -> Response | Paced:
     """``n`` above 2 is silently served as ``n: 2`` (a server-side cap nobody documented)."""
+    response = await call(request)
     payload = _body(request)
     n = payload.get("n")
-    if isinstance(n, int) and not isinstance(n, bool) and n > 2:
+    # only requests the reference serves: n = 129 keeps its 422
+    if isinstance(n, int) and n > 2 and _success(request, response):
         return await call(request.with_json({**payload, "n": 2}))
-    return await call(request)
+    return response
 
 
 # The request fields OpenAI's Chat Completions API knows; transformers serve refuses the rest.
