@@ -78,7 +78,11 @@ def judge(name: str, *, target: Target = "vlmrun", timeout: float = 300) -> Judg
         for c in clauses
         if c.get("failures")
     }
-    verdict = data.get("verdict")
+    # the earned-verdict engine's run verdict, whatever its key; today's report has a boolean
+    verdict = next((v for v in data.values() if isinstance(v, str) and "conformant" in v), None)
+    verdict = data.get("verdict", verdict)
+    if any(isinstance(v, str) and v.lower() == "inconclusive" for v in data.values()):
+        verdict = "inconclusive"
     if verdict is None and "conformant" in data:
         verdict = "conformant" if data["conformant"] else "not conformant"
     wall = time.monotonic() - started
