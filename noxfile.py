@@ -117,3 +117,23 @@ def sdk_vlmrun(session: nox.Session) -> None:
         "no:cacheprovider",
         env={"VLMSPEC_SERVER_PYTHON": server_python},
     )
+
+
+@nox.session(python=PYTHON)
+def thirdparty(session: nox.Session) -> None:
+    """`vlmspec conform` against `transformers serve` with a tiny model built at run time.
+
+    Not in the default sessions: it installs torch and takes minutes. The server gets its own
+    venv; the table goes to bench/out/thirdparty.md (see README, "Third-party servers").
+    """
+    session.install("-e", ".")
+    server_venv = Path(session.create_tmp()).resolve() / "transformers-venv"
+    if not (server_venv / "bin" / "python").exists():
+        session.run(sys.executable, "-m", "venv", str(server_venv), external=True)
+    server_python = str(server_venv / "bin" / "python")
+    # torch==2.13.0 exactly: it resolves to the CPU wheel the machines have on disk; a bare
+    # `torch` would pull a multi-GB CUDA build. transformers is pinned to the version whose
+    # behaviour bench/_thirdparty_truth.py records.
+    packages = ["torch==2.13.0", "transformers[serving]==5.24.0"]
+    session.run(server_python, "-m", "pip", "install", "--quiet", *packages, external=True)
+    session.run("python", "bench/bench_thirdparty.py", "--server-python", server_python)
