@@ -13,6 +13,7 @@ from ._client import render_client
 from ._errors import SpecError
 from ._ir import build_ir
 from ._models import render_models
+from ._names import normalise
 from ._server import render_server
 
 __all__ = ["header_line", "render_package"]
@@ -38,6 +39,11 @@ def render_package(
     ``package`` the import name of ``out``.
     """
     header = header_line(source, sha256)
+    document, _ = normalise(document)
+    # Server and client first: the models generator may rewrite the document it is given.
+    others = _render_server_and_client(document, source)
+    if isinstance(others, SpecError):
+        return others
     models = render_models(document, source)
     if isinstance(models, SpecError):
         return models
@@ -45,9 +51,6 @@ def render_package(
         "__init__.py": f'{header}\n"""`{package}`: models, server and client for {source}."""\n',
         "models.py": f"{header}\n{models}",
     }
-    others = _render_server_and_client(document, source)
-    if isinstance(others, SpecError):
-        return others
     for name, text in others.items():
         texts[name] = text if text.startswith(header) else f"{header}\n{text}"
     formatted = _ruff(texts)

@@ -58,6 +58,10 @@ def _integral(value: object) -> object:
 
 JsonInt: TypeAlias = Annotated[int, Strict(), BeforeValidator(_integral)]
 '''
+_EMPTY = '''"""No component schemas: request and response bodies are validated inline."""
+
+from __future__ import annotations
+'''
 _CONSTRAINT_KEYWORDS = frozenset(
     {"ge", "gt", "le", "lt", "multiple_of", "min_length", "max_length", "pattern", "strict"}
 )
@@ -67,19 +71,21 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
     """Source of a models module for every schema in ``document`` (not yet ruff-formatted)."""
     from datamodel_code_generator import InputFileType, generate
 
+    schemas = (document.get("components") or {}).get("schemas")
+    if not isinstance(schemas, Mapping) or not schemas:
+        return _EMPTY  # the generator refuses a document without schemas; nothing to model
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             code = generate(
-                copy.deepcopy(dict(document)), input_file_type=InputFileType.OpenAPI, **_OPTIONS
+                dict(document), input_file_type=InputFileType.OpenAPI, **_OPTIONS
             )
     except Exception as exc:  # the generator raises many types; each means "cannot model this"
         detail = " ".join(str(exc).split()) or type(exc).__name__
         return SpecError("cannot generate models", detail, source, "#/components/schemas")
     if not isinstance(code, str):
         return SpecError("cannot generate models", "expected one module", source)
-    schemas = document.get("components", {}).get("schemas", {})
-    return _refine(code, frozenset(schemas) if isinstance(schemas, Mapping) else frozenset())
+    return _refine(code, frozenset(schemas))
 
 
 def _refine(code: str, components: frozenset[str]) -> str:
@@ -88,9 +94,11 @@ def _refine(code: str, components: frozenset[str]) -> str:
     _inline_branch_roots(module, components)
     _alias_literal_roots(module)
     _allow_extra(module)
+    _TidyUnions().visit(module)
     uses_int = _rename(module, {"StrictInt": "JsonInt"})
     if uses_int:
-        _add_imports(module, "typing", {"TypeAlias"})
+        # The prelude spells JsonInt with Annotated, which the module may not import yet.
+        _add_imports(module, "typing", {"Annotated", "TypeAlias"})
         _add_imports(module, "pydantic", {"BeforeValidator", "Strict"})
         _insert_after_imports(module, ast.parse(_PRELUDE).body)
     _drop_import(module, "pydantic", "StrictInt")
@@ -206,6 +214,31 @@ def _assigns(node: ast.stmt, name: str) -> bool:
     if isinstance(node, ast.Assign):
         return any(_name(t) == name for t in node.targets)
     return isinstance(node, ast.AnnAssign) and _name(node.target) == name
+
+
+class _TidyUnions(ast.NodeTransformer):
+    """`X | None | None | MISSING` → `X | MISSING | None`: no repeats, None last (ruff RUF036)."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        if not isinstance(node.op, ast.BitOr):
+            return self.generic_visit(node)  # type: ignore[return-value]
+        members: list[ast.expr] = []
+        self._flatten(node, members)
+        seen: dict[str, ast.expr] = {}
+        for member in members:
+            seen.setdefault(ast.dump(self.visit(member)), member)
+        ordered = sorted(seen.values(), key=lambda m: isinstance(m, ast.Constant) and m.value is None)
+        union = ordered[0]
+        for member in ordered[1:]:
+            union = ast.BinOp(left=union, op=ast.BitOr(), right=member)
+        return union
+
+    def _flatten(self, node: ast.expr, into: list[ast.expr]) -> None:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            self._flatten(node.left, into)
+            self._flatten(node.right, into)
+        else:
+            into.append(node)
 
 
 class _Substitute(ast.NodeTransformer):
