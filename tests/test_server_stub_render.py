@@ -25,8 +25,9 @@ def document() -> dict[str, Any]:
 
 
 def test_ir_of_the_bundle(document: dict[str, Any]) -> None:
-    ir = codegen.build_ir(document)
+    ir = codegen.build_ir(document, service_name="ChatCompletionsService")
     assert ir.service_name == "ChatCompletionsService"
+    assert codegen.build_ir(document).service_name == "VlmRunUnifiedServerService"  # info.title
     assert ir.validation_item == "ValidationError"
     assert ir.skipped == ()
     chat, health = ir.operations

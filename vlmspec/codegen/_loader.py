@@ -30,6 +30,8 @@ _PlainLoader.yaml_implicit_resolvers = {
 def _reject_duplicate_keys(loader: _PlainLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *x`: construct_mapping merges it
+            continue
         key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(

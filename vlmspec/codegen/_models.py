@@ -94,6 +94,8 @@ def _refine(code: str, components: frozenset[str]) -> str:
     _inline_branch_roots(module, components)
     _alias_literal_roots(module)
     _allow_extra(module)
+    if _drop_unfit_defaults(module):
+        _add_imports(module, "pydantic", {"MISSING"})
     _TidyUnions().visit(module)
     uses_int = _rename(module, {"StrictInt": "JsonInt"})
     if uses_int:
@@ -102,7 +104,38 @@ def _refine(code: str, components: frozenset[str]) -> str:
         _add_imports(module, "pydantic", {"BeforeValidator", "Strict"})
         _insert_after_imports(module, ast.parse(_PRELUDE).body)
     _drop_import(module, "pydantic", "StrictInt")
-    return ast.unparse(ast.fix_missing_locations(module)) + "\n"
+    text = ast.unparse(ast.fix_missing_locations(module)) + "\n"
+    if _narrowed_fields(module):
+        # `allOf` lets a schema narrow an inherited property (OpenAI's `status` enums); pydantic
+        # validates by the subclass's annotation, which mypy calls an incompatible override.
+        text = f"# mypy: disable-error-code=\"assignment\"\n{text}"
+    return text
+
+
+def _narrowed_fields(module: ast.Module) -> bool:
+    """Whether a class re-annotates a field it inherits from another generated class."""
+    fields: dict[str, dict[str, str]] = {}
+    bases: dict[str, list[str]] = {}
+    for node in module.body:
+        if isinstance(node, ast.ClassDef):
+            bases[node.name] = [b for b in map(_name, node.bases) if b]
+            fields[node.name] = {
+                item.target.id: ast.dump(item.annotation)
+                for item in node.body
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+            }
+
+    def inherited(name: str, depth: int = 0) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for base in bases.get(name, []) if depth < 32 else []:
+            found |= inherited(base, depth + 1) | fields.get(base, {})
+        return found
+
+    for name, own in fields.items():
+        parents = inherited(name)
+        if any(field in parents and parents[field] != kind for field, kind in own.items()):
+            return True
+    return False
 
 
 def _root_of(node: ast.stmt) -> tuple[str, ast.expr] | None:
@@ -214,6 +247,94 @@ def _assigns(node: ast.stmt, name: str) -> bool:
     if isinstance(node, ast.Assign):
         return any(_name(t) == name for t in node.targets)
     return isinstance(node, ast.AnnAssign) and _name(node.target) == name
+
+
+_SCALAR_NAMES: dict[str, tuple[type, ...]] = {
+    "StrictStr": (str,), "str": (str,), "AwareDatetime": (str,), "StrictBytes": (str,),
+    "StrictBool": (bool,), "bool": (bool,), "StrictInt": (int,), "JsonInt": (int,), "int": (int,),
+    "StrictFloat": (int, float), "float": (int, float), "list": (list,), "dict": (dict,),
+}  # fmt: skip
+
+
+def _drop_unfit_defaults(module: ast.Module) -> bool:
+    """A `default` the field's own type refuses becomes MISSING (the field stays optional).
+
+    JSON Schema's `default` is an annotation: OpenAI's spec has `default: null` on fields that
+    do not admit null, and plain values on properties modelled as RootModel classes. Kept, they
+    are type errors (mypy) and values the model itself would refuse.
+    """
+    aliases = {
+        n.target.id: n.value
+        for n in module.body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.value is not None
+    }
+    dropped = False
+    for node in module.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for item in node.body:
+            if not isinstance(item, ast.AnnAssign) or item.value is None:
+                continue
+            try:
+                value = ast.literal_eval(item.value)
+            except ValueError:
+                continue  # MISSING, a call: nothing to check
+            if _admits(item.annotation, value, aliases, 0):
+                continue
+            _drop_keyword(item.annotation, "validate_default")
+            dropped = True
+            if _name(item.target) == "root":
+                item.value = None
+                item.simple = 1
+            else:
+                _add_missing(item)
+    return dropped
+
+
+def _admits(annotation: ast.expr, value: object, aliases: Mapping[str, ast.expr], depth: int) -> bool:
+    if depth > 16:
+        return True
+    if isinstance(annotation, ast.Subscript):
+        head = _name(annotation.value)
+        parts = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        if head == "Annotated":
+            return _admits(parts[0], value, aliases, depth + 1)
+        if head == "Literal":
+            return any(isinstance(p, ast.Constant) and p.value == value for p in parts)
+        return isinstance(value, _SCALAR_NAMES.get(head or "", ()))
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _admits(annotation.left, value, aliases, depth + 1) or _admits(
+            annotation.right, value, aliases, depth + 1
+        )
+    if isinstance(annotation, ast.Constant):
+        return annotation.value is None and value is None
+    name = _name(annotation)
+    if name == "Any":
+        return True
+    if name in _SCALAR_NAMES:
+        kinds = _SCALAR_NAMES[name]
+        return isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+    if name in aliases:
+        return _admits(aliases[name], value, aliases, depth + 1)
+    return False  # a model class: a plain value is not one
+
+
+def _drop_keyword(annotation: ast.expr, keyword_: str) -> None:
+    for call in ast.walk(annotation):
+        if isinstance(call, ast.Call) and _name(call.func) == "Field":
+            call.keywords = [k for k in call.keywords if k.arg != keyword_]
+
+
+def _add_missing(item: ast.AnnAssign) -> None:
+    """`x: T = bad` → `x: T | MISSING = MISSING` (inside Annotated when there is one)."""
+    missing = ast.Name(id="MISSING", ctx=ast.Load())
+    target = item.annotation
+    if isinstance(target, ast.Subscript) and _name(target.value) == "Annotated":
+        parts = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+        parts[0] = ast.BinOp(left=parts[0], op=ast.BitOr(), right=copy.deepcopy(missing))
+    else:
+        item.annotation = ast.BinOp(left=target, op=ast.BitOr(), right=copy.deepcopy(missing))
+    item.value = missing
 
 
 class _TidyUnions(ast.NodeTransformer):

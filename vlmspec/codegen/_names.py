@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ._discriminators import explicit_discriminators
+
 __all__ = ["class_names", "normalise"]
 
 _PREFIX = "#/components/schemas/"
@@ -69,16 +71,40 @@ def _rewrite(node: Any, refs: Mapping[str, str]) -> Any:
     return node
 
 
+def _hoist_webhook_payloads(document: dict[str, Any]) -> None:
+    """Inline webhook payload schemas become components (`<Webhook>Payload`), so they get models."""
+    webhooks = document.get("webhooks")
+    if not isinstance(webhooks, dict):
+        return
+    for name, item in webhooks.items():
+        for operation in item.values() if isinstance(item, dict) else []:
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            content = body.get("content") if isinstance(body, dict) else None
+            for media in (content or {}).values():
+                schema = media.get("schema") if isinstance(media, dict) else None
+                if isinstance(schema, dict) and "$ref" not in schema:
+                    components = document.setdefault("components", {})
+                    schemas = components.setdefault("schemas", {})
+                    key = f"{_pascal(str(name))}Payload"
+                    while key in schemas:
+                        key += "_"
+                    schemas[key] = schema
+                    media["schema"] = {"$ref": f"{_PREFIX}{_escape(key)}"}
+
+
 def normalise(document: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """(a deep copy of ``document`` whose component schemas have class names, original → new)."""
-    components = document.get("components")
+    copied: dict[str, Any] = _rewrite(dict(document), {})
+    _hoist_webhook_payloads(copied)
+    components = copied.get("components")
     schemas = components.get("schemas") if isinstance(components, dict) else None
-    if not isinstance(schemas, dict) or not schemas:
-        return _rewrite(dict(document), {}), {}
-    names = class_names(schemas)
+    names = class_names(schemas) if isinstance(schemas, dict) else {}
     changed = {_escape(old): new for old, new in names.items() if old != new}
-    copied: dict[str, Any] = _rewrite(dict(document), changed)
-    copied["components"]["schemas"] = {
-        names[old]: value for old, value in copied["components"]["schemas"].items()
-    }
+    if changed:
+        copied = _rewrite(copied, changed)
+    if names:
+        copied["components"]["schemas"] = {
+            names[old]: value for old, value in copied["components"]["schemas"].items()
+        }
+    explicit_discriminators(copied)
     return copied, names

@@ -17,6 +17,9 @@ _DEFAULTS = {
     "output": "generated",
     "package": "generated",
 }
+# Optional keys without a default: `service` names the service Protocol of the generated server
+# (default: derived from the spec's `info.title`).
+_OPTIONAL = ("service",)
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Project:
     bundle: Path
     output: Path
     package: str
+    service: str | None = None  # the service Protocol's name; None: from `info.title`
 
     @property
     def overlays(self) -> list[Path]:
@@ -61,9 +65,10 @@ def find_project(start: Path | None = None) -> Project | SpecError | None:
 
 
 def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Project | SpecError:
-    unknown = sorted(set(table) - set(_DEFAULTS))
+    unknown = sorted(set(table) - set(_DEFAULTS) - set(_OPTIONAL))
     if unknown:
-        detail = f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_DEFAULTS))}"
+        known = ", ".join(sorted([*_DEFAULTS, *_OPTIONAL]))
+        detail = f"unknown key(s) {', '.join(unknown)}; known: {known}"
         return SpecError("bad [tool.vlmspec]", detail, str(pyproject))
     values: dict[str, str] = {}
     for key, default in _DEFAULTS.items():
@@ -73,6 +78,10 @@ def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Proj
                 "bad [tool.vlmspec]", f"`{key}` must be a non-empty string", str(pyproject)
             )
         values[key] = value
+    service = table.get("service")
+    if service is not None and not (isinstance(service, str) and service.isidentifier()):
+        detail = f"`service` {service!r} is not a Python class name"
+        return SpecError("bad [tool.vlmspec]", detail, str(pyproject))
     if not values["package"].replace(".", "_").isidentifier():
         detail = f"`package` {values['package']!r} is not an importable module name"
         return SpecError("bad [tool.vlmspec]", detail, str(pyproject))
@@ -84,6 +93,7 @@ def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Proj
         bundle=root / values["bundle"],
         output=root / values["output"],
         package=values["package"],
+        service=service,
     )
 
 

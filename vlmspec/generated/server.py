@@ -56,15 +56,25 @@ class RequestContext:
 
 
 class ApiError(Exception):
-    """Raised by a service to answer a documented non-2xx status with an ErrorDetail body."""
+    """Raised by a service to answer a non-2xx status.
+
+    The body is ``body`` when given (a model, or a JSON value: the error body the spec
+    documents for that status), else ``{"detail": detail}``.
+    """
 
     def __init__(
-        self, status_code: int, detail: str, headers: Mapping[str, str] | None = None
+        self,
+        status_code: int,
+        detail: str = "",
+        headers: Mapping[str, str] | None = None,
+        *,
+        body: pydantic.BaseModel | Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(status_code, detail)
         self.status_code = status_code
         self.detail = detail
         self.headers = dict(headers or {})
+        self.body = body
 
 
 class RequestValidationFailed(Exception):
@@ -303,6 +313,10 @@ def _failure(exc: Exception, request: Request) -> Response:
     if isinstance(exc, _Reject):
         return exc.response
     if isinstance(exc, ApiError):
+        if isinstance(exc.body, pydantic.BaseModel):
+            return _json(exc.status_code, _model_dump(exc.body), exc.headers)
+        if exc.body is not None:
+            return _json(exc.status_code, pydantic_core.to_json(exc.body), exc.headers)
         return _error(exc.status_code, exc.detail, exc.headers)
     if isinstance(exc, RequestValidationFailed):
         return _invalid(
