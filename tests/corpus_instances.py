@@ -43,7 +43,7 @@ def minimal_instance(document: Any, schema: Any, depth: int = 0) -> Any:
     if kind == "boolean":
         return True
     if kind in ("integer", "number"):
-        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+        low: Any = schema.get("minimum", schema.get("exclusiveMinimum", 0))
         low = low + 1 if "exclusiveMinimum" in schema else low
         return int(low) if kind == "integer" else float(low)
     if kind == "string":

@@ -150,7 +150,9 @@ def test_spec_without_out_refuses_to_replace_the_project_package(generated_proje
 def test_spec_over_the_size_limit(generated_project: Path, tmp_path: Path) -> None:
     spec = tmp_path / "huge.yaml"
     spec.write_text("openapi: 3.0.0\n" + "#" * (2 << 20), encoding="utf-8")
-    done = vlmspec(generated_project, "generate", "--spec", str(spec), "--out", "x", "--max-mb", "1")
+    done = vlmspec(
+        generated_project, "generate", "--spec", str(spec), "--out", "x", "--max-mb", "1"
+    )
     assert_one_line_error(done, "over the 1 MiB limit; raise --max-mb")
 
 

@@ -303,6 +303,8 @@ def _webhooks(document: Mapping[str, Any]) -> tuple[Skipped, ...]:
             payload = py_type(document, schema).expr if schema else "no JSON payload"
             found.append(Skipped(method.upper(), str(name), f"payload {payload}"))
     return tuple(found)
+
+
 # Client attributes an operation method must not shadow.
 _RESERVED = frozenset({"close", "aclose", "base_url"})
 

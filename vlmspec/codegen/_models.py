@@ -77,9 +77,7 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            code = generate(
-                dict(document), input_file_type=InputFileType.OpenAPI, **_OPTIONS
-            )
+            code = generate(dict(document), input_file_type=InputFileType.OpenAPI, **_OPTIONS)
     except Exception as exc:  # the generator raises many types; each means "cannot model this"
         detail = " ".join(str(exc).split()) or type(exc).__name__
         return SpecError("cannot generate models", detail, source, "#/components/schemas")
@@ -108,7 +106,7 @@ def _refine(code: str, components: frozenset[str]) -> str:
     if _narrowed_fields(module):
         # `allOf` lets a schema narrow an inherited property (OpenAI's `status` enums); pydantic
         # validates by the subclass's annotation, which mypy calls an incompatible override.
-        text = f"# mypy: disable-error-code=\"assignment\"\n{text}"
+        text = f'# mypy: disable-error-code="assignment"\n{text}'
     return text
 
 
@@ -291,12 +289,16 @@ def _drop_unfit_defaults(module: ast.Module) -> bool:
     return dropped
 
 
-def _admits(annotation: ast.expr, value: object, aliases: Mapping[str, ast.expr], depth: int) -> bool:
+def _admits(
+    annotation: ast.expr, value: object, aliases: Mapping[str, ast.expr], depth: int
+) -> bool:
     if depth > 16:
         return True
     if isinstance(annotation, ast.Subscript):
         head = _name(annotation.value)
-        parts = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        parts = (
+            annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        )
         if head == "Annotated":
             return _admits(parts[0], value, aliases, depth + 1)
         if head == "Literal":
@@ -314,7 +316,7 @@ def _admits(annotation: ast.expr, value: object, aliases: Mapping[str, ast.expr]
     if name in _SCALAR_NAMES:
         kinds = _SCALAR_NAMES[name]
         return isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
-    if name in aliases:
+    if name is not None and name in aliases:
         return _admits(aliases[name], value, aliases, depth + 1)
     return False  # a model class: a plain value is not one
 
@@ -348,7 +350,9 @@ class _TidyUnions(ast.NodeTransformer):
         seen: dict[str, ast.expr] = {}
         for member in members:
             seen.setdefault(ast.dump(self.visit(member)), member)
-        ordered = sorted(seen.values(), key=lambda m: isinstance(m, ast.Constant) and m.value is None)
+        ordered = sorted(
+            seen.values(), key=lambda m: isinstance(m, ast.Constant) and m.value is None
+        )
         union = ordered[0]
         for member in ordered[1:]:
             union = ast.BinOp(left=union, op=ast.BitOr(), right=member)
