@@ -486,3 +486,14 @@ def test_documented_error_body_is_producible(corpus: dict[str, Generated]) -> No
     body = asyncio.run(run())
     assert isinstance(body, m.Error)
     assert (body.code, body.message) == (404, "no such node")
+
+
+def test_discriminator_without_mapping_keeps_the_tag_values(corpus: dict[str, Generated]) -> None:
+    import pydantic
+
+    m = corpus["tools-discriminated"].module("models")
+    assert m.Tool.model_validate({"type": "web_search"}).root.type == "web_search"
+    assert m.Tool.model_validate_json('{"type": "function", "name": "f"}').root.name == "f"
+    with pytest.raises(pydantic.ValidationError):
+        m.Tool.model_validate({"type": "WebSearchTool"})  # the schema's name is not a tag value
+    assert m.Shape.model_validate({"kind": "circle", "radius": 1}).root.radius == 1
