@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import warnings
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ._errors import SpecError
@@ -42,7 +42,7 @@ _OPTIONS: dict[str, Any] = {
     "use_double_quotes": True,
     "disable_timestamp": True,
     "keep_model_order": True,
-    "formatters": ["builtin"],  # ruff formats the final text once (see _generate)
+    "formatters": [],  # none: ruff formats the final text once (see _generate)
     # `format` is an annotation in JSON Schema 2020-12: "not-a-date" is a valid date-time string.
     "type_mappings": [f"{name}=string" for name in _STRING_FORMATS],
 }
@@ -94,7 +94,7 @@ def _refine(code: str, components: frozenset[str]) -> str:
     _allow_extra(module)
     if _drop_unfit_defaults(module):
         _add_imports(module, "pydantic", {"MISSING"})
-    _TidyUnions().visit(module)
+    _in_types(module, _TidyUnions().visit)
     uses_int = _rename(module, {"StrictInt": "JsonInt"})
     if uses_int:
         # The prelude spells JsonInt with Annotated, which the module may not import yet.
@@ -102,7 +102,8 @@ def _refine(code: str, components: frozenset[str]) -> str:
         _add_imports(module, "pydantic", {"BeforeValidator", "Strict"})
         _insert_after_imports(module, ast.parse(_PRELUDE).body)
     _drop_import(module, "pydantic", "StrictInt")
-    text = ast.unparse(ast.fix_missing_locations(module)) + "\n"
+    _locate_new_statements(module)
+    text = ast.unparse(module) + "\n"
     if _narrowed_fields(module):
         # `allOf` lets a schema narrow an inherited property (OpenAI's `status` enums); pydantic
         # validates by the subclass's annotation, which mypy calls an incompatible override.
@@ -110,29 +111,46 @@ def _refine(code: str, components: frozenset[str]) -> str:
     return text
 
 
+def _locate_new_statements(module: ast.Module) -> None:
+    """Line numbers for the statements this pass added (unparse wants them on statements).
+
+    Cheaper than ast.fix_missing_locations over the whole module (seconds on OpenAI's).
+    """
+    for node in module.body:
+        if not hasattr(node, "lineno"):
+            ast.fix_missing_locations(node)
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if not hasattr(item, "lineno"):
+                    ast.copy_location(item, node)
+                    ast.fix_missing_locations(item)
+
+
 def _narrowed_fields(module: ast.Module) -> bool:
     """Whether a class re-annotates a field it inherits from another generated class."""
-    fields: dict[str, dict[str, str]] = {}
-    bases: dict[str, list[str]] = {}
-    for node in module.body:
-        if isinstance(node, ast.ClassDef):
-            bases[node.name] = [b for b in map(_name, node.bases) if b]
-            fields[node.name] = {
-                item.target.id: ast.dump(item.annotation)
-                for item in node.body
-                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-            }
+    classes = {node.name: node for node in module.body if isinstance(node, ast.ClassDef)}
 
-    def inherited(name: str, depth: int = 0) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for base in bases.get(name, []) if depth < 32 else []:
-            found |= inherited(base, depth + 1) | fields.get(base, {})
+    def fields(name: str) -> dict[str, ast.expr]:
+        return {
+            item.target.id: item.annotation
+            for item in classes[name].body
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+        }
+
+    def inherited(name: str, depth: int = 0) -> dict[str, ast.expr]:
+        found: dict[str, ast.expr] = {}
+        bases = [b for b in map(_name, classes[name].bases) if b in classes]
+        for base in bases if depth < 32 else []:
+            found |= inherited(base, depth + 1) | fields(base)
         return found
 
-    for name, own in fields.items():
+    for name, node in classes.items():
+        if not any(_name(b) in classes for b in node.bases):
+            continue  # only subclasses of generated classes can narrow (ast.dump is slow)
         parents = inherited(name)
-        if any(field in parents and parents[field] != kind for field, kind in own.items()):
-            return True
+        for field, kind in fields(name).items():
+            if field in parents and ast.dump(parents[field]) != ast.dump(kind):
+                return True
     return False
 
 
@@ -194,7 +212,7 @@ def _inline_branch_roots(module: ast.Module, components: frozenset[str]) -> None
         if not ready:
             return
         module.body = [n for n in module.body if _class_name(n) not in ready]
-        _Substitute(ready).visit(module)
+        _in_types(module, _Substitute(ready).visit)
         _drop_rebuilds(module, ready.keys())
 
 
@@ -339,17 +357,43 @@ def _add_missing(item: ast.AnnAssign) -> None:
     item.value = missing
 
 
-class _TidyUnions(ast.NodeTransformer):
+class _ExprTransformer:
+    """ast.NodeTransformer for the expressions found in annotations, without its generic
+    field iteration: on OpenAI's module the stock one took seconds."""
+
+    def visit(self, node: ast.expr) -> ast.expr:
+        method = getattr(self, f"visit_{type(node).__name__}", None)
+        return method(node) if method is not None else self.generic_visit(node)
+
+    def generic_visit(self, node: ast.expr) -> ast.expr:
+        if isinstance(node, ast.Subscript):
+            node.value, node.slice = self.visit(node.value), self.visit(node.slice)
+        elif isinstance(node, ast.Tuple | ast.List):
+            node.elts = [self.visit(e) for e in node.elts]
+        elif isinstance(node, ast.BinOp):
+            node.left, node.right = self.visit(node.left), self.visit(node.right)
+        elif isinstance(node, ast.Call):
+            node.args = [self.visit(a) for a in node.args]
+            for keyword_ in node.keywords:
+                keyword_.value = self.visit(keyword_.value)
+        elif isinstance(node, ast.Attribute):
+            node.value = self.visit(node.value)
+        return node
+
+
+class _TidyUnions(_ExprTransformer):
     """`X | None | None | MISSING` → `X | MISSING | None`: no repeats, None last (ruff RUF036)."""
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
         if not isinstance(node.op, ast.BitOr):
-            return self.generic_visit(node)  # type: ignore[return-value]
+            return self.generic_visit(node)
         members: list[ast.expr] = []
         self._flatten(node, members)
-        seen: dict[str, ast.expr] = {}
+        members = [self.visit(member) for member in members]
+        complex_ = sum(not isinstance(m, ast.Name | ast.Constant) for m in members)
+        seen: dict[object, ast.expr] = {}
         for member in members:
-            seen.setdefault(ast.dump(self.visit(member)), member)
+            seen.setdefault(self._key(member, compare=complex_ > 1), member)
         ordered = sorted(
             seen.values(), key=lambda m: isinstance(m, ast.Constant) and m.value is None
         )
@@ -357,6 +401,15 @@ class _TidyUnions(ast.NodeTransformer):
         for member in ordered[1:]:
             union = ast.BinOp(left=union, op=ast.BitOr(), right=member)
         return union
+
+    @staticmethod
+    def _key(member: ast.expr, *, compare: bool) -> object:
+        """Identity of a union member; ast.dump (slow) only when two complex ones may repeat."""
+        if isinstance(member, ast.Name):
+            return member.id
+        if isinstance(member, ast.Constant):
+            return ("constant", repr(member.value))
+        return ast.dump(member) if compare else id(member)
 
     def _flatten(self, node: ast.expr, into: list[ast.expr]) -> None:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
@@ -366,7 +419,7 @@ class _TidyUnions(ast.NodeTransformer):
             into.append(node)
 
 
-class _Substitute(ast.NodeTransformer):
+class _Substitute(_ExprTransformer):
     def __init__(self, replacements: Mapping[str, ast.expr]) -> None:
         self.replacements = replacements
 
@@ -377,11 +430,34 @@ class _Substitute(ast.NodeTransformer):
 
 def _rename(module: ast.Module, names: Mapping[str, str]) -> bool:
     found = False
-    for node in ast.walk(module):
-        if isinstance(node, ast.Name) and node.id in names:
-            node.id = names[node.id]
-            found = True
+
+    def rename(annotation: ast.expr) -> ast.expr:
+        nonlocal found
+        for node in ast.walk(annotation):
+            if isinstance(node, ast.Name) and node.id in names:
+                node.id = names[node.id]
+                found = True
+        return annotation
+
+    _in_types(module, rename)
     return found
+
+
+def _in_types(module: ast.Module, transform: Callable[[ast.expr], Any]) -> None:
+    """Apply ``transform`` to every type position: class bases, field annotations, aliases.
+
+    Walking only these, not docstrings and Field() calls, keeps OpenAI's 40k-line module fast.
+    """
+    for node in module.body:
+        if isinstance(node, ast.ClassDef):
+            node.bases = [transform(base) for base in node.bases]
+            for item in node.body:
+                if isinstance(item, ast.AnnAssign):
+                    item.annotation = transform(item.annotation)
+        elif isinstance(node, ast.AnnAssign):
+            node.annotation = transform(node.annotation)
+            if node.value is not None:
+                node.value = transform(node.value)
 
 
 def _drop_rebuilds(module: ast.Module, names: Collection[str]) -> None:
