@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import gzip
 import importlib
 import io
@@ -498,3 +499,18 @@ def test_discriminator_without_mapping_keeps_the_tag_values(corpus: dict[str, Ge
     with pytest.raises(pydantic.ValidationError):
         m.Tool.model_validate({"type": "WebSearchTool"})  # the schema's name is not a tag value
     assert m.Shape.model_validate({"kind": "circle", "radius": 1}).root.radius == 1
+
+
+def test_openai_dialect_is_read_from_the_whole_document() -> None:
+    """OpenAI documents `data: [DONE]` once (legacy completions); its servers end every stream
+    with it, so the generated server sends it; the client stops on it without requiring it."""
+    document = normalise(_load(CORPUS / "streaming-openai.yaml"))[0]
+    schema = document["components"]["schemas"]["CreateCompletionRequest"]
+    schema["properties"]["stream"]["description"] = "Stream it."
+    document["info"]["description"] = "Streams end with `data: [DONE]`."
+    [op] = codegen.build_ir(document).operations
+    assert op.stream is not None
+    assert (op.stream.terminator, op.stream.sent_terminator) == (None, "[DONE]")
+    del document["info"]["description"]
+    [op] = codegen.build_ir(copy.deepcopy(document)).operations
+    assert op.stream is not None and op.stream.sent_terminator is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,7 +44,8 @@ class _TimedOut(Exception):
 @contextlib.contextmanager
 def _deadline(seconds: float) -> Iterator[None]:
     """Raise _TimedOut in the main thread after ``seconds`` (Unix; elsewhere no bound)."""
-    if seconds <= 0 or not hasattr(signal, "SIGALRM"):
+    main_thread = threading.current_thread() is threading.main_thread()
+    if seconds <= 0 or not hasattr(signal, "SIGALRM") or not main_thread:  # signals: main only
         yield
         return
 

@@ -52,6 +52,15 @@ class Stream:
     status: int
     chunk: TypeRef
     terminator: str | None  # the `data:` value that ends the stream, e.g. "[DONE]"
+    # OpenAI's dialect: the document speaks of `data: [DONE]` somewhere, so the server ends
+    # streams with it even where this operation does not say so (its SDKs stop on it); the
+    # client stops on it too but, the spec not promising it here, does not require it.
+    sends_done: bool = False
+
+    @property
+    def sent_terminator(self) -> str | None:
+        """What the server sends last."""
+        return self.terminator or ("[DONE]" if self.sends_done else None)
 
 
 @dataclass(frozen=True)
@@ -179,7 +188,7 @@ def _operation(
                     terminator = _DONE
                 responses.append(Response(status, media, chunk, headers))
                 if success and stream is None:
-                    stream = Stream(int(status), chunk, terminator)
+                    stream = Stream(int(status), chunk, terminator, _dialect_done(document))
             elif json_media_type({media: None}) is not None:
                 kind = py_type(document, schema)
                 responses.append(Response(status, media, kind, headers))
@@ -285,6 +294,28 @@ def _mentions_done(document: Mapping[str, Any], raw: Mapping[str, Any]) -> bool:
         flag = resolve(document, (schema.get("properties") or {}).get("stream") or {})
         texts.append(str(flag.get("description", "")) if isinstance(flag, dict) else "")
     return any(f"data: {_DONE}" in text for text in texts)
+
+
+_DIALECT_CACHE: dict[int, bool] = {}
+
+
+def _dialect_done(document: Mapping[str, Any]) -> bool:
+    """Whether any description in the document says streams end with `data: [DONE]`."""
+    key = id(document)
+    if key not in _DIALECT_CACHE:
+        _DIALECT_CACHE.clear()  # one document at a time; ids may be reused later
+        stack: list[Any] = [document]
+        found = False
+        while stack and not found:
+            node = stack.pop()
+            if isinstance(node, dict):
+                text = node.get("description")
+                found = isinstance(text, str) and f"data: {_DONE}" in text
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        _DIALECT_CACHE[key] = found
+    return _DIALECT_CACHE[key]
 
 
 def _webhooks(document: Mapping[str, Any]) -> tuple[Skipped, ...]:
