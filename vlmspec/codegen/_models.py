@@ -74,10 +74,12 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
     schemas = (document.get("components") or {}).get("schemas")
     if not isinstance(schemas, Mapping) or not schemas:
         return _EMPTY  # the generator refuses a document without schemas; nothing to model
+    marked = _mark_unique_items(document)
+    options = {**_OPTIONS, "field_extra_keys": {_UNIQUE}} if marked else _OPTIONS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            code = generate(dict(document), input_file_type=InputFileType.OpenAPI, **_OPTIONS)
+            code = generate(dict(document), input_file_type=InputFileType.OpenAPI, **options)
     except Exception as exc:  # the generator raises many types; each means "cannot model this"
         detail = " ".join(str(exc).split()) or type(exc).__name__
         return SpecError("cannot generate models", detail, source, "#/components/schemas")
@@ -86,9 +88,102 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
     return _refine(code, frozenset(schemas))
 
 
+_UNIQUE = "x-vlmspec-unique-items"
+# `uniqueItems` on a property: pydantic has no spelling; an AfterValidator compares items as
+# JSON Schema does (1 == 1.0, key order ignored, true != 1).
+_UNIQUE_PRELUDE = '''
+def _json_key(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {str(k): _json_key(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_key(v) for v in value]
+    return value
+
+
+def _unique_items(value: _T) -> _T:
+    """JSON Schema's `uniqueItems`: no two items equal as JSON values."""
+    if isinstance(value, list):
+        seen: set[str] = set()
+        for item in value:
+            plain = (
+                item.model_dump(mode="json", by_alias=True, exclude_unset=True)
+                if isinstance(item, BaseModel)
+                else pydantic_core.to_jsonable_python(item, by_alias=True)
+            )
+            key = json.dumps(_json_key(plain), sort_keys=True)
+            if key in seen:
+                raise ValueError("array items are not unique (uniqueItems)")
+            seen.add(key)
+    return value
+'''
+
+
+def _mark_unique_items(document: Mapping[str, Any]) -> bool:
+    """Tag every property schema with `uniqueItems: true` so the generator carries the tag into
+    its Field() (`field_extra_keys`), where `_refine` turns it into a validator."""
+    found = False
+    stack: list[Any] = [document.get("components")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                for value in properties.values():
+                    if isinstance(value, dict) and value.get("uniqueItems") is True:
+                        value[_UNIQUE] = True
+                        found = True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _unique_validators(module: ast.Module) -> bool:
+    """`Field(json_schema_extra={UNIQUE: True})` → `AfterValidator(_unique_items)` beside it."""
+    found = False
+    for node in ast.walk(module):
+        if not (isinstance(node, ast.Subscript) and _name(node.value) == "Annotated"):
+            continue
+        if not isinstance(node.slice, ast.Tuple):
+            continue
+        for extra in list(node.slice.elts[1:]):
+            if not (isinstance(extra, ast.Call) and _name(extra.func) == "Field"):
+                continue
+            kept = [k for k in extra.keywords if not _is_unique_extra(k)]
+            if len(kept) != len(extra.keywords):
+                extra.keywords = kept
+                if not kept and not extra.args:  # an empty Field() says nothing
+                    node.slice.elts.remove(extra)
+                validator = ast.Call(
+                    func=ast.Name(id="AfterValidator", ctx=ast.Load()),
+                    args=[ast.Name(id="_unique_items", ctx=ast.Load())],
+                    keywords=[],
+                )
+                node.slice.elts.append(validator)
+                found = True
+    return found
+
+
+def _is_unique_extra(keyword_: ast.keyword) -> bool:
+    value = keyword_.value
+    return (
+        keyword_.arg == "json_schema_extra"
+        and isinstance(value, ast.Dict)
+        and [k.value for k in value.keys if isinstance(k, ast.Constant)] == [_UNIQUE]
+    )
+
+
 def _refine(code: str, components: frozenset[str]) -> str:
     """Inline branch RootModels, turn enum components into Literal aliases, use JsonInt."""
     module = ast.parse(code)
+    if _unique_validators(module):
+        module.body[1:1] = ast.parse("import json\nimport pydantic_core").body
+        _add_imports(module, "typing", {"TypeVar"})
+        _add_imports(module, "pydantic", {"AfterValidator", "BaseModel"})
+        prelude = ast.parse(f"_T = TypeVar('_T')\n{_UNIQUE_PRELUDE}").body
+        _insert_after_imports(module, prelude)
     _inline_branch_roots(module, components)
     _alias_literal_roots(module)
     _allow_extra(module)
