@@ -74,8 +74,8 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
     schemas = (document.get("components") or {}).get("schemas")
     if not isinstance(schemas, Mapping) or not schemas:
         return _EMPTY  # the generator refuses a document without schemas; nothing to model
-    marked = _mark_unique_items(document)
-    options = {**_OPTIONS, "field_extra_keys": {_UNIQUE}} if marked else _OPTIONS
+    marked = _mark_properties(document)
+    options = {**_OPTIONS, "field_extra_keys": {_UNIQUE, _ONE_OF}} if marked else _OPTIONS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -89,6 +89,32 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
 
 
 _UNIQUE = "x-vlmspec-unique-items"
+_ONE_OF = "x-vlmspec-one-of"
+# `oneOf` (no discriminator) on a property: pydantic's union accepts a value matching several
+# branches; JSON Schema wants exactly one. Branch adapters are built on first use, not at import.
+_ONE_OF_PRELUDE = '''
+def _exactly_one(*branches: Any) -> Callable[[Any], Any]:
+    """JSON Schema's `oneOf`: a value matching more than one branch is invalid."""
+    adapters: list[TypeAdapter[Any]] = []
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return value
+        if not adapters:
+            adapters[:] = [TypeAdapter(branch) for branch in branches]
+        matches = 0
+        for adapter in adapters:
+            try:
+                adapter.validate_python(value)
+            except ValidationError:
+                continue
+            matches += 1
+        if matches > 1:
+            raise ValueError("value matches more than one oneOf branch")
+        return value
+
+    return check
+'''
 # `uniqueItems` on a property: pydantic has no spelling; an AfterValidator compares items as
 # JSON Schema does (1 == 1.0, key order ignored, true != 1).
 _UNIQUE_PRELUDE = '''
@@ -120,9 +146,10 @@ def _unique_items(value: _T) -> _T:
 '''
 
 
-def _mark_unique_items(document: Mapping[str, Any]) -> bool:
-    """Tag every property schema with `uniqueItems: true` so the generator carries the tag into
-    its Field() (`field_extra_keys`), where `_refine` turns it into a validator."""
+def _mark_properties(document: Mapping[str, Any]) -> bool:
+    """Tag property schemas with `uniqueItems: true` or an undiscriminated `oneOf`, so the
+    generator carries the tag into its Field() (`field_extra_keys`), where `_refine` turns it
+    into a validator."""
     found = False
     stack: list[Any] = [document.get("components")]
     while stack:
@@ -131,8 +158,15 @@ def _mark_unique_items(document: Mapping[str, Any]) -> bool:
             properties = node.get("properties")
             if isinstance(properties, dict):
                 for value in properties.values():
-                    if isinstance(value, dict) and value.get("uniqueItems") is True:
+                    if not isinstance(value, dict):
+                        continue
+                    if value.get("uniqueItems") is True:
                         value[_UNIQUE] = True
+                        found = True
+                    branches = value.get("oneOf")
+                    undiscriminated = "discriminator" not in value
+                    if isinstance(branches, list) and len(branches) > 1 and undiscriminated:
+                        value[_ONE_OF] = True
                         found = True
             stack.extend(node.values())
         elif isinstance(node, list):
@@ -140,9 +174,12 @@ def _mark_unique_items(document: Mapping[str, Any]) -> bool:
     return found
 
 
-def _unique_validators(module: ast.Module) -> bool:
-    """`Field(json_schema_extra={UNIQUE: True})` → `AfterValidator(_unique_items)` beside it."""
-    found = False
+def _property_validators(module: ast.Module) -> set[str]:
+    """Field(json_schema_extra={marker: True}) → the validator for that marker beside it.
+
+    Returns the markers found (their helpers go into the module's prelude).
+    """
+    found: set[str] = set()
     for node in ast.walk(module):
         if not (isinstance(node, ast.Subscript) and _name(node.value) == "Annotated"):
             continue
@@ -151,39 +188,69 @@ def _unique_validators(module: ast.Module) -> bool:
         for extra in list(node.slice.elts[1:]):
             if not (isinstance(extra, ast.Call) and _name(extra.func) == "Field"):
                 continue
-            kept = [k for k in extra.keywords if not _is_unique_extra(k)]
-            if len(kept) != len(extra.keywords):
-                extra.keywords = kept
-                if not kept and not extra.args:  # an empty Field() says nothing
-                    node.slice.elts.remove(extra)
-                validator = ast.Call(
-                    func=ast.Name(id="AfterValidator", ctx=ast.Load()),
-                    args=[ast.Name(id="_unique_items", ctx=ast.Load())],
-                    keywords=[],
-                )
-                node.slice.elts.append(validator)
-                found = True
+            markers = set()
+            kept = []
+            for keyword_ in extra.keywords:
+                marked = _markers(keyword_)
+                markers |= marked
+                if not marked:
+                    kept.append(keyword_)
+            if not markers:
+                continue
+            extra.keywords = kept
+            if not kept and not extra.args:  # an empty Field() says nothing
+                node.slice.elts.remove(extra)
+            if _UNIQUE in markers:
+                node.slice.elts.append(_call("AfterValidator", _call("_unique_items")))
+                found.add(_UNIQUE)
+            branches = _branches(node.slice.elts[0])
+            if _ONE_OF in markers and len(branches) > 1:
+                exactly = _call("_exactly_one", *map(copy.deepcopy, branches))
+                node.slice.elts.append(_call("BeforeValidator", exactly))
+                found.add(_ONE_OF)
     return found
 
 
-def _is_unique_extra(keyword_: ast.keyword) -> bool:
+def _call(name: str, *args: ast.expr) -> ast.Call | ast.Name:
+    if name == "_unique_items":
+        return ast.Name(id=name, ctx=ast.Load())
+    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[])
+
+
+def _branches(annotation: ast.expr) -> list[ast.expr]:
+    """Members of a union annotation, less MISSING and None (not branches of the oneOf)."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _branches(annotation.left) + _branches(annotation.right)
+    if _name(annotation) == "MISSING" or (
+        isinstance(annotation, ast.Constant) and annotation.value is None
+    ):
+        return []
+    return [annotation]
+
+
+def _markers(keyword_: ast.keyword) -> set[str]:
     value = keyword_.value
-    return (
-        keyword_.arg == "json_schema_extra"
-        and isinstance(value, ast.Dict)
-        and [k.value for k in value.keys if isinstance(k, ast.Constant)] == [_UNIQUE]
-    )
+    if keyword_.arg != "json_schema_extra" or not isinstance(value, ast.Dict):
+        return set()
+    keys = {k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    return keys if keys <= {_UNIQUE, _ONE_OF} else set()
 
 
 def _refine(code: str, components: frozenset[str]) -> str:
     """Inline branch RootModels, turn enum components into Literal aliases, use JsonInt."""
     module = ast.parse(code)
-    if _unique_validators(module):
+    markers = _property_validators(module)
+    if _UNIQUE in markers:
         module.body[1:1] = ast.parse("import json\nimport pydantic_core").body
         _add_imports(module, "typing", {"TypeVar"})
         _add_imports(module, "pydantic", {"AfterValidator", "BaseModel"})
         prelude = ast.parse(f"_T = TypeVar('_T')\n{_UNIQUE_PRELUDE}").body
         _insert_after_imports(module, prelude)
+    if _ONE_OF in markers:
+        module.body[1:1] = ast.parse("from collections.abc import Callable").body
+        _add_imports(module, "typing", {"Any"})
+        _add_imports(module, "pydantic", {"BeforeValidator", "TypeAdapter", "ValidationError"})
+        _insert_after_imports(module, ast.parse(_ONE_OF_PRELUDE).body)
     _inline_branch_roots(module, components)
     _alias_literal_roots(module)
     _allow_extra(module)
