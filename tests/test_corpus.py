@@ -299,6 +299,9 @@ def test_openai_spec_generates_cleanly(tmp_path: Path) -> None:
     generated = _generate("openai", spec, tmp_path)
     assert generated.done.returncode == 0, generated.done.stderr
     assert "not generated:" in generated.done.stderr  # multipart operations, listed
+    assert "vlmspec: generating from openai-openapi.yaml (2.8 MiB, 1,422 schemas" in (
+        generated.done.stderr
+    )  # the progress line for inputs over 1 MiB
     config = ["--config", str(ROOT / "pyproject.toml")]
     ruff = subprocess.run(
         [sys.executable, "-m", "ruff", "check", *config, str(generated.out)],
