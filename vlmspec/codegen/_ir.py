@@ -10,7 +10,7 @@ a reason instead of failing the whole document; webhooks are listed in ``ApiIR.w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ._ir_types import Param, TypeRef, identifier, json_media_type, params, py_type, resolve
@@ -124,6 +124,11 @@ def build_ir(document: Mapping[str, Any], *, service_name: str | None = None) ->
             else:
                 found.append((raw, built))
     operations = _name_operations(found)
+    if any(op.stream is not None for op in operations) and _dialect_done(document):
+        operations = [
+            replace(op, stream=replace(op.stream, sends_done=True)) if op.stream else op
+            for op in operations
+        ]
     return ApiIR(
         title=title,
         version=str(info.get("version", "")),
@@ -188,7 +193,7 @@ def _operation(
                     terminator = _DONE
                 responses.append(Response(status, media, chunk, headers))
                 if success and stream is None:
-                    stream = Stream(int(status), chunk, terminator, _dialect_done(document))
+                    stream = Stream(int(status), chunk, terminator)
             elif json_media_type({media: None}) is not None:
                 kind = py_type(document, schema)
                 responses.append(Response(status, media, kind, headers))
@@ -296,26 +301,19 @@ def _mentions_done(document: Mapping[str, Any], raw: Mapping[str, Any]) -> bool:
     return any(f"data: {_DONE}" in text for text in texts)
 
 
-_DIALECT_CACHE: dict[int, bool] = {}
-
-
 def _dialect_done(document: Mapping[str, Any]) -> bool:
     """Whether any description in the document says streams end with `data: [DONE]`."""
-    key = id(document)
-    if key not in _DIALECT_CACHE:
-        _DIALECT_CACHE.clear()  # one document at a time; ids may be reused later
-        stack: list[Any] = [document]
-        found = False
-        while stack and not found:
-            node = stack.pop()
-            if isinstance(node, dict):
-                text = node.get("description")
-                found = isinstance(text, str) and f"data: {_DONE}" in text
-                stack.extend(node.values())
-            elif isinstance(node, list):
-                stack.extend(node)
-        _DIALECT_CACHE[key] = found
-    return _DIALECT_CACHE[key]
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            text = node.get("description")
+            if isinstance(text, str) and f"data: {_DONE}" in text:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _webhooks(document: Mapping[str, Any]) -> tuple[Skipped, ...]:
