@@ -37,6 +37,7 @@ from vlmspec import codegen
 from vlmspec.cli import main
 from vlmspec.codegen._ir_types import resolve
 from vlmspec.codegen._names import normalise
+from vlmspec.codegen._server import route_path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -110,7 +111,7 @@ def _operations(document: dict[str, Any]) -> set[tuple[str, str]]:
 def _load(spec: Path) -> dict[str, Any]:
     document = codegen.load_document(spec)
     assert not isinstance(document, codegen.SpecError), document
-    return document
+    return codegen.json_keys(document)  # type: ignore[no-any-return]
 
 
 def _skipped(done: subprocess.CompletedProcess[str]) -> set[tuple[str, str]]:
@@ -162,7 +163,7 @@ def test_routes_and_client_methods_match_the_spec(corpus: dict[str, Generated], 
     }
     document = _load(generated.spec)
     expected = _operations(document) - _skipped(generated.done)
-    assert routes == expected
+    assert routes == {(method, route_path(path)) for method, path in expected}
     ir = codegen.build_ir(normalise(document)[0])
     for op in ir.operations:
         assert callable(getattr(client.AsyncClient, op.name, None)), op.name

@@ -17,6 +17,7 @@ from vlmspec.codegen import (
     SpecError,
     build_bundle,
     find_project,
+    json_keys,
     load_document,
     render_package,
     validate_document,
@@ -152,9 +153,10 @@ def _progress(spec: Path, document: Document) -> None:
 def _load_any_spec(spec: Path) -> Document:
     """A `--spec` file: it must parse, be OpenAPI 3.x and resolve its $refs; other findings of
     the validator (third-party specs often have some) are a warning, not a stop."""
-    document = load_document(spec)
-    if isinstance(document, SpecError):
-        fail(document)
+    loaded = load_document(spec)
+    if isinstance(loaded, SpecError):
+        fail(loaded)
+    document: Document = json_keys(loaded)  # `200:` unquoted is a status code, not an integer
     problem = validate_document(document, str(spec))
     if problem is not None:
         if problem.header != _INVALID:

@@ -17,7 +17,7 @@ from ._diff import (
 from ._errors import SpecError
 from ._generate import header_line, render_package
 from ._ir import ApiIR, build_ir
-from ._loader import Document, load_document
+from ._loader import Document, json_keys, load_document
 from ._models import render_models
 from ._overlay import Overlay, apply_overlay, load_overlay
 from ._project import Project, find_project, installed_bundle, spec_for_testing
@@ -44,6 +44,7 @@ __all__ = [
     "find_project",
     "header_line",
     "installed_bundle",
+    "json_keys",
     "load_document",
     "load_for_diff",
     "load_overlay",

@@ -51,6 +51,7 @@ def environment() -> jinja2.Environment:
     env.filters["py"] = repr
     env.filters["doctext"] = doctext
     env.filters["comment"] = skipped_comment
+    env.filters["route"] = route_path
     env.filters["service_params"] = lambda op: [
         p for p in op.params if p.location in ("path", "query")
     ]
@@ -67,6 +68,16 @@ def docstring(op: Operation, indent: int) -> str:
     text = doctext(f"{op.summary or op.operation_id}: `{op.method} {op.path}`.")
     room = _LINE - indent - 6
     return text if len(text) <= room else f"`{op.method} {op.path}`."[:room]
+
+
+def route_path(path: str) -> str:
+    """``path`` with each `{name}` an identifier, as Starlette routes need (`{item-id}` →
+    `{item_id}`); the generated `_route_param` maps names the same way."""
+    return re.sub(
+        r"\{([^{}]+)\}",
+        lambda m: "{" + "".join(c if c.isalnum() or c == "_" else "_" for c in m.group(1)) + "}",
+        path,
+    )
 
 
 def skipped_comment(skipped: Skipped) -> str:

@@ -72,4 +72,7 @@ def validate_document(document: Document, path: str, *, full: bool = True) -> Sp
         location = "#/" + "/".join(_escape(p) for p in getattr(exc, "absolute_path", ()) or ())
         message = str(getattr(exc, "message", exc)).splitlines()[0]
         return SpecError("invalid OpenAPI document", message, path, location)
+    except Exception as exc:  # the validator itself failed on an odd document: report, not crash
+        detail = f"the validator failed: {type(exc).__name__}: {exc}"
+        return SpecError("invalid OpenAPI document", detail, path, "#/")
     return None

@@ -252,6 +252,11 @@ def _parse_body(validate: Callable[[bytes], _T], raw: bytes) -> _T:
         raise _Reject(_invalid(_errors(exc, lambda loc: ["body", *loc]))) from None
 
 
+def _route_param(name: str) -> str:
+    """The route's name for path parameter ``name``: Starlette takes identifiers only."""
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+
+
 def _parse_params(model: type[_P], where: Mapping[str, tuple[str, bool]], request: Request) -> _P:
     """Collect path/query/header/cookie values by wire name; errors → 422 at [location, name]."""
     raw: dict[str, Any] = {}
@@ -264,7 +269,7 @@ def _parse_params(model: type[_P], where: Mapping[str, tuple[str, bool]], reques
         elif location == "header":
             value = request.headers.getlist(name) if is_array else request.headers.get(name)
         elif location == "path":
-            value = request.path_params.get(name)
+            value = request.path_params.get(_route_param(name))
         else:
             value = request.cookies.get(name)
         if value is not None and value != []:
