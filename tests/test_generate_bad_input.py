@@ -100,13 +100,13 @@ def test_bad_spec_option(generated_project: Path, text: str, expected: str) -> N
     spec = generated_project.parent / "bad.yaml"
     spec.write_text(text, encoding="utf-8")
     before = snapshot(generated_project)
-    done = vlmspec(generated_project, "generate", "--spec", str(spec))
+    done = vlmspec(generated_project, "generate", "--spec", str(spec), "--force")
     assert_one_line_error(done, expected)
     assert snapshot(generated_project) == before
 
 
 def test_missing_spec_file(generated_project: Path) -> None:
-    done = vlmspec(generated_project, "generate", "--spec", "no/such.yaml")
+    done = vlmspec(generated_project, "generate", "--spec", "no/such.yaml", "--force")
     assert_one_line_error(done, "no/such.yaml: cannot read file")
 
 
@@ -136,3 +136,56 @@ def test_unwritable_output(generated_project: Path) -> None:
     spec = generated_project / "spec" / "openapi.yaml"
     done = vlmspec(generated_project, "generate", "--spec", str(spec), "--out", str(blocker / "x"))
     assert_one_line_error(done, "cannot write")
+
+
+def test_spec_without_out_refuses_to_replace_the_project_package(generated_project: Path) -> None:
+    """`generate --spec X` inside a project, no --out: exit 2 naming --out and --force (issue 9)."""
+    before = snapshot(generated_project)
+    spec = generated_project / "spec" / "upstream.yaml"
+    done = vlmspec(generated_project, "generate", "--spec", str(spec))
+    assert_one_line_error(done, "pass --out DIR, or --force")
+    assert snapshot(generated_project) == before
+
+
+def test_spec_over_the_size_limit(generated_project: Path, tmp_path: Path) -> None:
+    spec = tmp_path / "huge.yaml"
+    spec.write_text("openapi: 3.0.0\n" + "#" * (2 << 20), encoding="utf-8")
+    done = vlmspec(
+        generated_project, "generate", "--spec", str(spec), "--out", "x", "--max-mb", "1"
+    )
+    assert_one_line_error(done, "over the 1 MiB limit; raise --max-mb")
+
+
+def test_generation_time_is_bounded(generated_project: Path, tmp_path: Path) -> None:
+    spec = generated_project / "spec" / "upstream.yaml"
+    done = vlmspec(
+        generated_project, "generate", "--spec", str(spec), "--out", "x", "--timeout", "0.01"
+    )
+    assert_one_line_error(done, "raise --timeout")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        pytest.param(
+            "openapi: 3.0.3\ninfo: {title: M, version: '1'}\npaths: {}\ncomponents:\n"
+            "  schemas:\n    Base: &b {type: object, properties: {id: {type: integer}}}\n"
+            "    Derived:\n      <<: *b\n      description: d\n",
+            "Derived",
+            id="yaml merge key",
+        ),
+        pytest.param(
+            "openapi: 3.0.3\ninfo: {title: C, version: '1'}\npaths: {}\ncomponents:\n"
+            "  schemas:\n    A: {$ref: '#/components/schemas/B'}\n"
+            "    B: {$ref: '#/components/schemas/A'}\n",
+            "A",
+            id="circular ref",
+        ),
+    ],
+)
+def test_awkward_documents_generate(tmp_path: Path, text: str, name: str) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text, encoding="utf-8")
+    done = vlmspec(tmp_path, "generate", "--spec", str(spec), "--out", str(tmp_path / "pkg"))
+    assert done.returncode == 0, done.stderr
+    assert f"class {name}(" in (tmp_path / "pkg" / "models.py").read_text("utf-8")

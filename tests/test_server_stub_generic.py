@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import importlib
 import sys
 from collections.abc import AsyncIterator
@@ -37,11 +38,12 @@ SPEC: dict[str, Any] = {
                 ],
                 "responses": {"200": {"content": {"application/json": {"schema": _PET}}}},
             },
-            "delete": {"summary": "Delete pet", "responses": {"204": {"description": "gone"}}},
+            "delete": {"operationId": "deletePet", "responses": {"204": {"description": "gone"}}},
         },
         "/pets": {
             "get": {
                 "summary": "List pets",
+                "operationId": "listPets",
                 "security": [],
                 "parameters": [
                     {
@@ -60,6 +62,7 @@ SPEC: dict[str, Any] = {
             },
             "put": {
                 "summary": "Replace pets",
+                "operationId": "replacePets",
                 "security": [],
                 "requestBody": {
                     "content": {"application/json": {"schema": {"type": "array", "items": _PET}}}
@@ -79,6 +82,7 @@ SPEC: dict[str, Any] = {
         "/pets/events": {
             "get": {
                 "summary": "Pet events",
+                "operationId": "petEvents",
                 "security": [],
                 "responses": {"200": {"content": {"text/event-stream": {"schema": _PET}}}},
             }
@@ -135,7 +139,25 @@ def test_ir_names_skips_and_security() -> None:
     ]
     [skipped] = ir.skipped
     assert (skipped.method, skipped.path) == ("GET", "/pets/photo")
+    assert ir.service_name == "PetsService"  # from info.title
     assert [op.bearer_required for op in ir.operations] == [True, True, False, False, False]
+
+
+def test_method_names_come_from_operation_ids_only() -> None:
+    """Editing a summary never renames a method; FastAPI's route suffix is dropped."""
+    edited = copy.deepcopy(SPEC)
+    for item in edited["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict):
+                operation["summary"] = "Something else entirely"
+    assert [op.name for op in codegen.build_ir(edited).operations] == [
+        op.name for op in codegen.build_ir(SPEC).operations
+    ]
+    del edited["paths"]["/pets/events"]["get"]["operationId"]
+    edited["paths"]["/pets"]["get"]["operationId"] = "list_pets_pets_get"  # FastAPI's spelling
+    names = [op.name for op in codegen.build_ir(edited).operations]
+    assert names[2] == "list_pets"
+    assert names[4] == "get_pets_events"  # no operationId: method and path
 
 
 class PetService:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -13,6 +17,7 @@ from vlmspec.codegen import (
     SpecError,
     build_bundle,
     find_project,
+    json_keys,
     load_document,
     render_package,
     validate_document,
@@ -26,6 +31,35 @@ __all__ = ["check", "generate"]
 
 # The header validate_document gives findings of openapi-spec-validator (vs. structural ones).
 _INVALID = "invalid OpenAPI document"
+# Bounds for `--spec` inputs: OpenAI's 3 MB spec takes ~15 s; a 50 MB one once ran 15 min at
+# 5.8 GB before it was killed. Past these, exit 2 with a message naming the option to raise.
+_MAX_MB = 32.0
+_TIMEOUT_S = 600.0
+_PROGRESS_BYTES = 1 << 20  # announce inputs over 1 MiB: they take seconds, not milliseconds
+
+
+class _TimedOut(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise _TimedOut in the main thread after ``seconds`` (Unix; elsewhere no bound)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    if seconds <= 0 or not hasattr(signal, "SIGALRM") or not main_thread:  # signals: main only
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _TimedOut
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _display(path: Path, root: Path) -> str:
@@ -35,12 +69,33 @@ def _display(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _render(project: Project | None, spec: Path | None, out: Path | None) -> dict[Path, str]:
+def _render(
+    project: Project | None,
+    spec: Path | None,
+    out: Path | None,
+    *,
+    max_mb: float = _MAX_MB,
+    timeout: float = _TIMEOUT_S,
+) -> dict[Path, str]:
     """Every file `generate` would write, rendered in memory; exits 2 on any error.
 
     Without ``spec`` the project's upstream + overlays are re-bundled first and the bundle
     is one of the files.
     """
+    try:
+        with _deadline(timeout):
+            return _render_unbounded(project, spec, out, max_mb)
+    except _TimedOut:
+        fail(f"generation took over {timeout:g} s; raise --timeout to allow more")
+    except RecursionError:
+        fail(f"{spec or 'the spec'}: nested too deeply to generate (recursion limit)")
+    except MemoryError:
+        fail(f"{spec or 'the spec'}: out of memory while generating")
+
+
+def _render_unbounded(
+    project: Project | None, spec: Path | None, out: Path | None, max_mb: float
+) -> dict[Path, str]:
     root = project.root if project is not None else Path.cwd()
     target = out if out is not None else project.output  # type: ignore[union-attr]
     files: dict[Path, str] = {}
@@ -52,25 +107,56 @@ def _render(project: Project | None, spec: Path | None, out: Path | None) -> dic
         document, digest, source = bundle.document, bundle.sha256, project.bundle
         files[project.bundle] = bundle.text
     else:
+        _check_size(spec, max_mb)
         loaded = _load_any_spec(spec)
         document, digest, source = loaded, hashlib.sha256(spec.read_bytes()).hexdigest(), spec
+        if spec.stat().st_size > _PROGRESS_BYTES:
+            _progress(spec, document)
     package = target.resolve().name
+    service = None
     if project is not None and target.resolve() == project.output.resolve():
-        package = project.package
+        package, service = project.package, project.service
     rendered = render_package(
-        document, source=_display(source, root), sha256=digest, out=target, package=package
+        document,
+        source=_display(source, root),
+        sha256=digest,
+        out=target,
+        package=package,
+        service_name=service,
+        report=lambda line: click.echo(f"vlmspec: {line}", err=True),
     )
     if isinstance(rendered, SpecError):
         fail(rendered)
     return files | rendered
 
 
+def _check_size(spec: Path, max_mb: float) -> None:
+    try:
+        size = spec.stat().st_size
+    except OSError as exc:
+        fail(f"{spec}: cannot read file: {exc.strerror or exc}")
+    if max_mb > 0 and size > max_mb * (1 << 20):
+        fail(f"{spec}: {size / (1 << 20):.1f} MiB is over the {max_mb:g} MiB limit; raise --max-mb")
+
+
+def _progress(spec: Path, document: Document) -> None:
+    schemas = (document.get("components") or {}).get("schemas") or {}
+    paths = document.get("paths") or {}
+    size = spec.stat().st_size / (1 << 20)
+    click.echo(
+        f"vlmspec: generating from {spec.name} ({size:.1f} MiB, {len(schemas):,} schemas, "
+        f"{len(paths):,} paths); large specs take a while",
+        err=True,
+    )
+
+
 def _load_any_spec(spec: Path) -> Document:
     """A `--spec` file: it must parse, be OpenAPI 3.x and resolve its $refs; other findings of
     the validator (third-party specs often have some) are a warning, not a stop."""
-    document = load_document(spec)
-    if isinstance(document, SpecError):
-        fail(document)
+    loaded = load_document(spec)
+    if isinstance(loaded, SpecError):
+        fail(loaded)
+    document: Document = json_keys(loaded)  # `200:` unquoted is a status code, not an integer
     problem = validate_document(document, str(spec))
     if problem is not None:
         if problem.header != _INVALID:
@@ -91,7 +177,28 @@ def _load_any_spec(spec: Path) -> Document:
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder to write models.py, server.py, client.py into (default: the project's output).",
 )
-def generate(spec_path: Path | None, out: Path | None) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --spec and no --out: replace the project's generated package anyway.",
+)
+@click.option(
+    "--max-mb",
+    type=float,
+    default=_MAX_MB,
+    show_default=True,
+    help="Refuse a --spec file larger than this many MiB (0: no limit).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=_TIMEOUT_S,
+    show_default=True,
+    help="Give up (exit 2) after this many seconds (0: no limit).",
+)
+def generate(
+    spec_path: Path | None, out: Path | None, force: bool, max_mb: float, timeout: float
+) -> None:
     """Regenerate the bundle, models, server stubs and client; write only what changed.
 
     Everything is rendered before anything is written: on an error (exit 2) no file changes.
@@ -99,7 +206,12 @@ def generate(spec_path: Path | None, out: Path | None) -> None:
     project = find_project() if spec_path is not None and out is not None else require_project()
     if isinstance(project, SpecError):
         fail(project)
-    files = _render(project, spec_path, out)
+    if spec_path is not None and out is None and not force and project is not None:
+        # The project's package is what `vlmspec check` compares with its own spec; replacing it
+        # with another spec's code by omission would break the project.
+        where = _display(project.output, project.root)
+        fail(f"refusing to replace {where} with code from {spec_path}; pass --out DIR, or --force")
+    files = _render(project, spec_path, out, max_mb=max_mb, timeout=timeout)
     root = project.root if project is not None else Path.cwd()
     try:
         written = write_all_atomic(files)

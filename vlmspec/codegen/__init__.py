@@ -18,7 +18,7 @@ from ._errors import SpecError
 from ._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetched, fetch_spec, is_url
 from ._generate import header_line, render_package
 from ._ir import ApiIR, build_ir
-from ._loader import Document, load_document
+from ._loader import Document, json_keys, load_document
 from ._models import render_models
 from ._overlay import Overlay, apply_overlay, load_overlay
 from ._overlay_drift import Drift, overlay_drift
@@ -52,6 +52,7 @@ __all__ = [
     "header_line",
     "installed_bundle",
     "is_url",
+    "json_keys",
     "load_document",
     "load_for_diff",
     "load_overlay",

@@ -9,7 +9,7 @@ ruff-formatted; deterministic for a given ``ir``.
 from __future__ import annotations
 
 from ._ir import ApiIR, Operation, TypeRef
-from ._server import Names, environment, isort_key, param_type, typing_used
+from ._server import Names, environment, isort_key, param_type
 
 __all__ = ["render_client"]
 
@@ -94,8 +94,7 @@ def render_client(ir: ApiIR, *, models_module: str = ".models") -> str:
         "error_classes": errors,
         "exports": sorted(exports, key=isort_key),
     }
-    draft = template.render(**context, **extra, typing_imports=candidates)
-    return template.render(**context, **extra, typing_imports=typing_used(draft, candidates))
+    return template.render(**context, **extra, typing_imports=candidates)  # ruff drops unused
 
 
 def _error_classes(ir: ApiIR, names: Names) -> list[tuple[int, str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from ._client import render_client
 from ._errors import SpecError
 from ._ir import build_ir
 from ._models import render_models
+from ._names import normalise
 from ._server import render_server
 
 __all__ = ["header_line", "render_package"]
@@ -30,14 +31,28 @@ def header_line(source: str, sha256: str) -> str:
 
 
 def render_package(
-    document: Mapping[str, Any], *, source: str, sha256: str, out: Path, package: str
+    document: Mapping[str, Any],
+    *,
+    source: str,
+    sha256: str,
+    out: Path,
+    package: str,
+    service_name: str | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> dict[Path, str] | SpecError:
     """Every generated file under ``out``, keyed by path; nothing is written here.
 
     ``source`` is the bundle's path as shown in headers, ``sha256`` the digest of its text, and
-    ``package`` the import name of ``out``.
+    ``package`` the import name of ``out``. ``service_name`` names the service Protocol (default:
+    from ``info.title``). ``report`` receives one line per operation not served and per webhook,
+    the same lines the generated files list in their headers.
     """
     header = header_line(source, sha256)
+    document, _ = normalise(document)
+    # Server and client first: the models generator may rewrite the document it is given.
+    others = _render_server_and_client(document, source, service_name, report)
+    if isinstance(others, SpecError):
+        return others
     models = render_models(document, source)
     if isinstance(models, SpecError):
         return models
@@ -45,9 +60,6 @@ def render_package(
         "__init__.py": f'{header}\n"""`{package}`: models, server and client for {source}."""\n',
         "models.py": f"{header}\n{models}",
     }
-    others = _render_server_and_client(document, source)
-    if isinstance(others, SpecError):
-        return others
     for name, text in others.items():
         texts[name] = text if text.startswith(header) else f"{header}\n{text}"
     formatted = _ruff(texts)
@@ -57,10 +69,18 @@ def render_package(
 
 
 def _render_server_and_client(
-    document: Mapping[str, Any], source: str
+    document: Mapping[str, Any],
+    source: str,
+    service_name: str | None,
+    report: Callable[[str], None] | None,
 ) -> dict[str, str] | SpecError:
     try:
-        ir = build_ir(document)
+        ir = build_ir(document, service_name=service_name)
+        if report is not None:
+            for skipped in ir.skipped:
+                report(f"not generated: {skipped.method} {skipped.path}: {skipped.reason}")
+            for hook in ir.webhooks:
+                report(f"webhook (models only): {hook.method} {hook.path}: {hook.reason}")
         return {"server.py": render_server(ir), "client.py": render_client(ir)}
     except Exception as exc:  # a document shape the generators do not handle; report, not crash
         detail = " ".join(str(exc).split()) or type(exc).__name__

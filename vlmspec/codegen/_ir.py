@@ -1,14 +1,16 @@
 """The operations of an OpenAPI document, reduced to what the server and client templates need.
 
-Public entry point: ``build_ir(document, *, service_name="ChatCompletionsService") -> ApiIR``.
-Operations the generators cannot serve (e.g. multipart bodies, binary responses) land in
-``ApiIR.skipped`` with a reason instead of failing the whole document.
+Public entry point: ``build_ir(document, *, service_name=None) -> ApiIR``. Names come from the
+document: the service Protocol from ``info.title`` (unless configured), methods from
+``operationId`` (never from `summary`, so editing prose never renames a method). Operations the
+generators cannot serve (e.g. multipart bodies, binary responses) land in ``ApiIR.skipped`` with
+a reason instead of failing the whole document; webhooks are listed in ``ApiIR.webhooks``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ._ir_types import Param, TypeRef, identifier, json_media_type, params, py_type, resolve
@@ -50,11 +52,20 @@ class Stream:
     status: int
     chunk: TypeRef
     terminator: str | None  # the `data:` value that ends the stream, e.g. "[DONE]"
+    # OpenAI's dialect: the document speaks of `data: [DONE]` somewhere, so the server ends
+    # streams with it even where this operation does not say so (its SDKs stop on it); the
+    # client stops on it too but, the spec not promising it here, does not require it.
+    sends_done: bool = False
+
+    @property
+    def sent_terminator(self) -> str | None:
+        """What the server sends last."""
+        return self.terminator or ("[DONE]" if self.sends_done else None)
 
 
 @dataclass(frozen=True)
 class Operation:
-    name: str  # Python method name: snake_case(summary) when unique, else operationId
+    name: str  # Python method name: snake_case(operationId), FastAPI's route suffix dropped
     operation_id: str
     method: str  # upper case
     path: str
@@ -89,12 +100,14 @@ class ApiIR:
     service_name: str
     operations: tuple[Operation, ...]
     skipped: tuple[Skipped, ...]
+    webhooks: tuple[Skipped, ...]  # (method, name, what its payload is): models only, not served
     validation_item: str | None  # model of one 422 `detail` item (FastAPI's ValidationError)
 
 
-def build_ir(document: Mapping[str, Any], *, service_name: str = "ChatCompletionsService") -> ApiIR:
+def build_ir(document: Mapping[str, Any], *, service_name: str | None = None) -> ApiIR:
     """Reduce ``document`` (a validated OpenAPI 3.x mapping) to the generators' model."""
     info = document.get("info") or {}
+    title = str(info.get("title", "API"))
     bearer = _bearer_schemes(document)
     default_security = document.get("security")
     found: list[tuple[dict[str, Any], Operation]] = []
@@ -111,12 +124,18 @@ def build_ir(document: Mapping[str, Any], *, service_name: str = "ChatCompletion
             else:
                 found.append((raw, built))
     operations = _name_operations(found)
+    if any(op.stream is not None for op in operations) and _dialect_done(document):
+        operations = [
+            replace(op, stream=replace(op.stream, sends_done=True)) if op.stream else op
+            for op in operations
+        ]
     return ApiIR(
-        title=str(info.get("title", "API")),
+        title=title,
         version=str(info.get("version", "")),
-        service_name=service_name,
+        service_name=service_name or _service_name(title),
         operations=tuple(operations),
         skipped=tuple(skipped),
+        webhooks=_webhooks(document),
         validation_item=_validation_item(document),
     )
 
@@ -169,6 +188,9 @@ def _operation(
             schema = media_object.get("schema", media_object.get("itemSchema")) or {}
             if media == _SSE:
                 chunk, terminator = _stream_parts(document, schema)
+                terminator = media_object.get("x-stream-terminator", terminator)
+                if terminator is None and _mentions_done(document, raw):
+                    terminator = _DONE
                 responses.append(Response(status, media, chunk, headers))
                 if success and stream is None:
                     stream = Stream(int(status), chunk, terminator)
@@ -234,13 +256,10 @@ def _stream_parts(document: Mapping[str, Any], schema: Any) -> tuple[TypeRef, st
 
 
 def _name_operations(found: list[tuple[dict[str, Any], Operation]]) -> list[Operation]:
-    """Method names: snake_case(summary) where that is short and unique, else of operationId."""
-    from_summary = [identifier(op.summary) if _short(op.summary) else "" for _, op in found]
-    counts = {name: from_summary.count(name) for name in from_summary}
+    """Method names from operationId alone, unique, never shadowing a client attribute."""
     names: list[str] = []
-    for (_, op), name in zip(found, from_summary, strict=True):
-        if not name or counts[name] > 1:
-            name = identifier(op.operation_id)
+    for raw, op in found:
+        name = _method_name(op, has_id=bool(raw.get("operationId")))
         while name in names or f"{name}_stream" in names or name in _RESERVED:
             name += "_"
         names.append(name)
@@ -249,12 +268,72 @@ def _name_operations(found: list[tuple[dict[str, Any], Operation]]) -> list[Oper
     ]
 
 
-def _short(summary: str) -> bool:
-    """A title such as "Chat Completions", not a sentence."""
-    return 0 < len(summary.split()) <= _MAX_NAME_WORDS and not summary.endswith(".")
+def _method_name(op: Operation, *, has_id: bool) -> str:
+    """snake_case(operationId); FastAPI's generated `<function>_<path>_<method>` → `<function>`."""
+    if not has_id:
+        return identifier(f"{op.method}_{op.path}")
+    name = identifier(op.operation_id)
+    suffix = f"_{identifier(op.path)}_{op.method.lower()}"
+    if name.endswith(suffix) and len(name) > len(suffix):
+        return name[: -len(suffix)]
+    return name
 
 
-_MAX_NAME_WORDS = 4
+def _service_name(title: str) -> str:
+    """`Swagger Petstore` → `SwaggerPetstoreService`."""
+    words = [w for w in identifier(title).split("_") if w]
+    base = "".join(w[:1].upper() + w[1:] for w in words if w != "op") or "Api"
+    base = base if base[0].isalpha() else f"Api{base}"
+    return base if base.endswith("Service") else f"{base}Service"
+
+
+_DONE = "[DONE]"
+
+
+def _mentions_done(document: Mapping[str, Any], raw: Mapping[str, Any]) -> bool:
+    """OpenAI's dialect: the operation or its `stream` flag says the stream ends `data: [DONE]`."""
+    texts = [str(raw.get("description", ""))]
+    body = resolve(document, raw.get("requestBody") or {})
+    for media in (body.get("content") or {}).values():
+        schema = resolve(document, (media or {}).get("schema") or {})
+        flag = resolve(document, (schema.get("properties") or {}).get("stream") or {})
+        texts.append(str(flag.get("description", "")) if isinstance(flag, dict) else "")
+    return any(f"data: {_DONE}" in text for text in texts)
+
+
+def _dialect_done(document: Mapping[str, Any]) -> bool:
+    """Whether any description in the document says streams end with `data: [DONE]`."""
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            text = node.get("description")
+            if isinstance(text, str) and f"data: {_DONE}" in text:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _webhooks(document: Mapping[str, Any]) -> tuple[Skipped, ...]:
+    """Each webhook (OAS 3.1) as (method, name, payload): its models are generated, not served."""
+    found: list[Skipped] = []
+    for name, item in (document.get("webhooks") or {}).items():
+        item = resolve(document, item)
+        for method in _METHODS:
+            raw = item.get(method) if isinstance(item, dict) else None
+            if not isinstance(raw, dict):
+                continue
+            body = resolve(document, raw.get("requestBody") or {})
+            content = body.get("content") or {}
+            media = json_media_type(content)
+            schema = content[media].get("schema") if media else None
+            payload = py_type(document, schema).expr if schema else "no JSON payload"
+            found.append(Skipped(method.upper(), str(name), f"payload {payload}"))
+    return tuple(found)
+
+
 # Client attributes an operation method must not shadow.
 _RESERVED = frozenset({"close", "aclose", "base_url"})
 

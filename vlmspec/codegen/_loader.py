@@ -9,7 +9,7 @@ import yaml
 
 from ._errors import SpecError
 
-__all__ = ["Document", "load_document"]
+__all__ = ["Document", "json_keys", "load_document"]
 
 Document = dict[str, Any]
 
@@ -30,6 +30,8 @@ _PlainLoader.yaml_implicit_resolvers = {
 def _reject_duplicate_keys(loader: _PlainLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *x`: construct_mapping merges it
+            continue
         key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(
@@ -53,6 +55,21 @@ def parse_text(text: str, path: str) -> Any | SpecError:
         return SpecError("malformed YAML", str(exc.problem or exc), path, location)
     except yaml.YAMLError as exc:
         return SpecError("malformed YAML", str(exc), path)
+
+
+def json_keys(node: Any) -> Any:
+    """A copy with every mapping key a string, as in JSON: YAML reads `200:` as an integer."""
+    if isinstance(node, dict):
+        return {k if isinstance(k, str) else _json_key(k): json_keys(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [json_keys(v) for v in node]
+    return node
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return "null" if key is None else str(key)
 
 
 def load_document(path: Path) -> Document | SpecError:

@@ -18,8 +18,9 @@ _DEFAULTS = {
     "package": "generated",
 }
 # Optional keys without a default: `source` is where the vendor publishes `upstream` (a URL or a
-# path), for `vlmspec spec update`.
-_OPTIONAL = ("source",)
+# path), for `vlmspec spec update`; `service` names the service Protocol of the generated server
+# (default: derived from the spec's `info.title`).
+_OPTIONAL = ("source", "service")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Project:
     package: str
     source: str | None = None
     """Where the vendor publishes the upstream file (a URL or a path), for `spec update`."""
+    service: str | None = None  # the service Protocol's name; None: from `info.title`
 
     @property
     def overlays(self) -> list[Path]:
@@ -84,6 +86,10 @@ def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Proj
         return SpecError(
             "bad [tool.vlmspec]", "`source` must be a non-empty string", str(pyproject)
         )
+    service = table.get("service")
+    if service is not None and not (isinstance(service, str) and service.isidentifier()):
+        detail = f"`service` {service!r} is not a Python class name"
+        return SpecError("bad [tool.vlmspec]", detail, str(pyproject))
     if not values["package"].replace(".", "_").isidentifier():
         detail = f"`package` {values['package']!r} is not an importable module name"
         return SpecError("bad [tool.vlmspec]", detail, str(pyproject))
@@ -96,6 +102,7 @@ def _project_from(root: Path, pyproject: Path, table: dict[str, object]) -> Proj
         output=root / values["output"],
         package=values["package"],
         source=source,
+        service=service,
     )
 
 

@@ -64,8 +64,15 @@ def validate_document(document: Document, path: str, *, full: bool = True) -> Sp
 
     try:
         validate(document)
+    except RecursionError:
+        # The validator follows `$ref`s eagerly; a cycle of references sends it round for ever.
+        detail = "the validator cannot follow a circular $ref"
+        return SpecError("invalid OpenAPI document", detail, path, "#/components/schemas")
     except OpenAPIValidationError as exc:
         location = "#/" + "/".join(_escape(p) for p in getattr(exc, "absolute_path", ()) or ())
         message = str(getattr(exc, "message", exc)).splitlines()[0]
         return SpecError("invalid OpenAPI document", message, path, location)
+    except Exception as exc:  # the validator itself failed on an odd document: report, not crash
+        detail = f"the validator failed: {type(exc).__name__}: {exc}"
+        return SpecError("invalid OpenAPI document", detail, path, "#/")
     return None

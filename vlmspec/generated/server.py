@@ -56,15 +56,25 @@ class RequestContext:
 
 
 class ApiError(Exception):
-    """Raised by a service to answer a documented non-2xx status with an ErrorDetail body."""
+    """Raised by a service to answer a non-2xx status.
+
+    The body is ``body`` when given (a model, or a JSON value: the error body the spec
+    documents for that status), else ``{"detail": detail}``.
+    """
 
     def __init__(
-        self, status_code: int, detail: str, headers: Mapping[str, str] | None = None
+        self,
+        status_code: int,
+        detail: str = "",
+        headers: Mapping[str, str] | None = None,
+        *,
+        body: pydantic.BaseModel | Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(status_code, detail)
         self.status_code = status_code
         self.detail = detail
         self.headers = dict(headers or {})
+        self.body = body
 
 
 class RequestValidationFailed(Exception):
@@ -242,6 +252,11 @@ def _parse_body(validate: Callable[[bytes], _T], raw: bytes) -> _T:
         raise _Reject(_invalid(_errors(exc, lambda loc: ["body", *loc]))) from None
 
 
+def _route_param(name: str) -> str:
+    """The route's name for path parameter ``name``: Starlette takes identifiers only."""
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+
+
 def _parse_params(model: type[_P], where: Mapping[str, tuple[str, bool]], request: Request) -> _P:
     """Collect path/query/header/cookie values by wire name; errors → 422 at [location, name]."""
     raw: dict[str, Any] = {}
@@ -254,7 +269,7 @@ def _parse_params(model: type[_P], where: Mapping[str, tuple[str, bool]], reques
         elif location == "header":
             value = request.headers.getlist(name) if is_array else request.headers.get(name)
         elif location == "path":
-            value = request.path_params.get(name)
+            value = request.path_params.get(_route_param(name))
         else:
             value = request.cookies.get(name)
         if value is not None and value != []:
@@ -303,6 +318,10 @@ def _failure(exc: Exception, request: Request) -> Response:
     if isinstance(exc, _Reject):
         return exc.response
     if isinstance(exc, ApiError):
+        if isinstance(exc.body, pydantic.BaseModel):
+            return _json(exc.status_code, _model_dump(exc.body), exc.headers)
+        if exc.body is not None:
+            return _json(exc.status_code, pydantic_core.to_json(exc.body), exc.headers)
         return _error(exc.status_code, exc.detail, exc.headers)
     if isinstance(exc, RequestValidationFailed):
         return _invalid(
