@@ -50,12 +50,14 @@ def test_json_is_stable_and_complete() -> None:
     payload = json.loads(first.stdout)
     assert list(payload) == sorted(payload)
     assert payload["breaking"] is True
-    assert payload["summary"] == {"breaking": 1, "safe": 2}
+    assert payload["summary"] == {"breaking": 1, "accepted": 0, "safe": 2}
+    assert payload["stale_accepted"] == []
     assert [c["severity"] for c in payload["changes"]] == ["breaking", "safe", "safe"]
     for change in payload["changes"]:
         assert set(change) == {
             "rule",
             "severity",
+            "accepted",
             "operation",
             "operationId",
             "part",

@@ -14,7 +14,7 @@ import yaml
 from tests._stub_package import BUNDLE, CHAT, ROOT
 from vlmspec import codegen
 
-OPENAI = Path("/work/shared/specs/openai-openapi.yaml")
+OPENAI = Path(__file__).resolve().parents[2] / "shared" / "specs" / "openai-openapi.yaml"
 
 
 @pytest.fixture(scope="module")

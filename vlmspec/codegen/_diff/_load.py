@@ -12,7 +12,7 @@ from .._errors import SpecError
 from .._loader import Document, _PlainLoader, _reject_duplicate_keys
 from .._validate import resolve_pointer
 
-__all__ = ["load_for_diff"]
+__all__ = ["load_for_diff", "parse_file"]
 
 # The C parser reads OpenAI's 3 MB spec in ~2 s instead of ~10 s; same resolvers (no
 # timestamps) and the same duplicate-key check as codegen's loader.
@@ -27,7 +27,8 @@ _FastLoader.yaml_implicit_resolvers = _PlainLoader.yaml_implicit_resolvers
 _FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _reject_duplicate_keys)
 
 
-def _parse(path: Path) -> Any | SpecError:
+def parse_file(path: Path) -> Any | SpecError:
+    """The YAML (or JSON) value in ``path``, or why it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -64,7 +65,7 @@ def load_for_diff(path: Path) -> Document | SpecError:
     Deliberately not the full validator (``vlmspec spec validate`` is): real specs with
     harmless slips, such as OpenAI's duplicated ``required`` names, must still diff.
     """
-    data = _parse(path)
+    data = parse_file(path)
     if isinstance(data, SpecError):
         return data
     if not isinstance(data, dict):

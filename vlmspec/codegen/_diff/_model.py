@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["DIFF_RULES", "Change", "Rule", "Severity"]
+__all__ = ["DIFF_RULES", "Change", "Rule", "Severity", "Status"]
 
 Severity = Literal["breaking", "safe"]
+Status = Literal["breaking", "accepted", "safe"]
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,22 @@ class Change:
     rule: str
     message: str
     operation_id: str = ""
+    accepted: bool = False
+    """A breaking change listed in an accepted-changes file: shown, but it does not fail."""
 
     @property
     def severity(self) -> Severity:
         """``breaking`` or ``safe``, from the rule catalogue."""
         return DIFF_RULES[self.rule].severity
 
+    @property
+    def status(self) -> Status:
+        """``breaking`` (fails the gate), ``accepted`` (breaking, deliberate) or ``safe``."""
+        if self.severity == "breaking":
+            return "accepted" if self.accepted else "breaking"
+        return "safe"
+
     def sort_key(self) -> tuple[int, str, str, str, str, str]:
-        """Breaking first, then by place, so output is stable across runs."""
-        rank = 0 if self.severity == "breaking" else 1
+        """Breaking first, then accepted, then safe; then by place, so output is stable."""
+        rank = ("breaking", "accepted", "safe").index(self.status)
         return (rank, self.operation, self.part, self.path, self.rule, self.message)

@@ -14,16 +14,21 @@ DiffFormat = Literal["text", "markdown", "json"]
 DIFF_FORMATS: tuple[DiffFormat, ...] = ("text", "markdown", "json")
 
 
-def _counts(changes: Sequence[Change]) -> tuple[int, int]:
-    breaking = sum(1 for c in changes if c.severity == "breaking")
-    return breaking, len(changes) - breaking
+def _counts(changes: Sequence[Change]) -> tuple[int, int, int]:
+    """(breaking not accepted, accepted, safe)."""
+    breaking = sum(1 for c in changes if c.status == "breaking")
+    accepted = sum(1 for c in changes if c.status == "accepted")
+    return breaking, accepted, len(changes) - breaking - accepted
 
 
 def _summary(changes: Sequence[Change]) -> str:
-    breaking, safe = _counts(changes)
+    breaking, accepted, safe = _counts(changes)
     if not changes:
         return "no changes"
-    return f"{breaking} breaking, {safe} safe change{'s' if len(changes) != 1 else ''}"
+    plural = "s" if len(changes) != 1 else ""
+    if accepted:
+        return f"{breaking} breaking, {accepted} accepted, {safe} safe change{plural}"
+    return f"{breaking} breaking, {safe} safe change{plural}"
 
 
 def _where(change: Change) -> str:
@@ -32,10 +37,10 @@ def _where(change: Change) -> str:
 
 def _text(changes: Sequence[Change], old: str, new: str) -> str:
     lines = [f"{old} → {new}: {_summary(changes)}"]
-    for severity in ("breaking", "safe"):
-        chosen = [c for c in changes if c.severity == severity]
+    for status in ("breaking", "accepted", "safe"):
+        chosen = [c for c in changes if c.status == status]
         if chosen:
-            lines.append(f"\n{severity.upper()} ({len(chosen)})")
+            lines.append(f"\n{status.upper()} ({len(chosen)})")
         operation = None
         for change in chosen:
             if change.operation != operation:
@@ -52,8 +57,10 @@ def _cell(text: str) -> str:
 
 
 def _markdown(changes: Sequence[Change], old: str, new: str) -> str:
-    breaking, _ = _counts(changes)
+    breaking, accepted, _ = _counts(changes)
     verdict = "breaking" if breaking else "no breaking changes"
+    if accepted and not breaking:
+        verdict = "no unaccepted breaking changes"
     lines = [
         f"### API diff: {verdict} ({_summary(changes)})",
         "",
@@ -63,7 +70,9 @@ def _markdown(changes: Sequence[Change], old: str, new: str) -> str:
     if changes:
         lines += ["| Severity | Rule | Operation | Where | Change |", "|---|---|---|---|---|"]
         for c in changes:
-            severity = "**breaking**" if c.severity == "breaking" else "safe"
+            severity = {"breaking": "**breaking**", "accepted": "accepted (breaking)"}.get(
+                c.status, "safe"
+            )
             code = f"`{_cell(c.path)}`" if c.path else ""
             where = " ".join(p for p in (_cell(c.part) if c.part else "", code) if p) or " "
             lines.append(
@@ -72,17 +81,19 @@ def _markdown(changes: Sequence[Change], old: str, new: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json(changes: Sequence[Change], old: str, new: str) -> str:
-    breaking, safe = _counts(changes)
+def _json(changes: Sequence[Change], old: str, new: str, stale: Sequence[str]) -> str:
+    breaking, accepted, safe = _counts(changes)
     payload = {
         "old": old,
         "new": new,
         "breaking": breaking > 0,
-        "summary": {"breaking": breaking, "safe": safe},
+        "summary": {"breaking": breaking, "accepted": accepted, "safe": safe},
+        "stale_accepted": list(stale),
         "changes": [
             {
                 "rule": c.rule,
                 "severity": c.severity,
+                "accepted": c.accepted,
                 "operation": c.operation,
                 "operationId": c.operation_id,
                 "part": c.part,
@@ -95,7 +106,14 @@ def _json(changes: Sequence[Change], old: str, new: str) -> str:
     return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def render_changes(changes: Sequence[Change], fmt: DiffFormat, old: str, new: str) -> str:
-    """The whole report for ``changes`` (already in their stable order) in ``fmt``."""
-    renderer = {"text": _text, "markdown": _markdown, "json": _json}[fmt]
-    return renderer(changes, old, new)
+def render_changes(
+    changes: Sequence[Change], fmt: DiffFormat, old: str, new: str, stale: Sequence[str] = ()
+) -> str:
+    """The whole report for ``changes`` (already in their stable order) in ``fmt``.
+
+    ``stale`` describes accepted-changes entries that matched nothing; only JSON carries them
+    (people get them as warnings on stderr).
+    """
+    if fmt == "json":
+        return _json(changes, old, new, stale)
+    return (_text if fmt == "text" else _markdown)(changes, old, new)

@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any, Literal
 
+from ._hints import discriminator_changes, not_changes
+from ._union import regroup
 from ._walk import Branch, Shape, Walker, mapping, names
 
 __all__ = ["Direction", "Finding", "SchemaDiffer"]
@@ -18,6 +20,8 @@ _MISSING = object()
 _LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
 _UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
 _OPAQUE = ("pattern", "format", "multipleOf")
+_MAX_DEPTH = 64
+"""Nesting deeper than any real schema's (OpenAI's spec: under 30 levels)."""
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -62,15 +66,30 @@ class SchemaDiffer:
         self.old, self.new, self.direction = old, new, direction
         self._memo: dict[tuple[str, str], list[Finding]] = {}
         self._active: set[tuple[str, str]] = set()
+        self._depth = 0
 
     def _rule(self, aspect: str) -> str:
         return f"{self.direction}-{aspect}"
 
     def compare(self, old_node: Any, new_node: Any) -> list[Finding]:
         """Every change from ``old_node`` to ``new_node``, paths relative to them (``""``)."""
+        if self._depth >= _MAX_DEPTH:
+            # Recursion through a schema with no stable name (a `$ref` with constraining
+            # siblings): its changes were already reported nearer the top.
+            return []
+        self._depth += 1
+        try:
+            return self._compare(old_node, new_node)
+        finally:
+            self._depth -= 1
+
+    def _compare(self, old_node: Any, new_node: Any) -> list[Finding]:
         out: list[Finding] = []
         if self.direction == "request":
             out += self._default(old_node, new_node)
+        old_schema, new_schema = self.old.deref(old_node)[0], self.new.deref(new_node)[0]
+        out += not_changes(self.direction, old_schema, new_schema)
+        out += discriminator_changes(self.direction, old_schema, new_schema)
         old_shape, new_shape = self.old.shape(old_node), self.new.shape(new_node)
         if old_shape.nullable != new_shape.nullable:
             aspect = "nullable-added" if new_shape.nullable else "nullable-removed"
@@ -105,7 +124,8 @@ class SchemaDiffer:
             return [(self._rule("type-widened"), "", f"was {labels}, now any value")]
         pairs, removed, added = _match(old.branches, new.branches)
         kind = "branch" if len(old.branches) > 1 or len(new.branches) > 1 else "type"
-        out: list[Finding] = []
+        regrouped, removed, added = regroup(removed, added)
+        out: list[Finding] = [(self._rule(aspect), "", text) for aspect, text in regrouped]
         out += [(self._rule("type-narrowed"), "", f"{kind} `{b.label}` removed") for b in removed]
         out += [(self._rule("type-widened"), "", f"{kind} `{b.label}` added") for b in added]
         seen: dict[str, int] = {}
@@ -119,9 +139,9 @@ class SchemaDiffer:
         return out
 
     def _branch(self, old: Branch, new: Branch) -> list[Finding]:
-        if old.ref is None or new.ref is None:
+        if old.ident is None or new.ident is None:
             return self._compare_branch(old, new)
-        key = (old.ref, new.ref)
+        key = (old.ident, new.ident)
         if key in self._memo:
             return self._memo[key]
         if key in self._active:
@@ -144,10 +164,24 @@ class SchemaDiffer:
         out += self._bounds(old.schema, new.schema)
         if new.type == "object":
             out += self._object(old.schema, new.schema)
-        if new.type == "array" and ("items" in old.schema or "items" in new.schema):
-            out += _prefix(
-                "[]", self.compare(old.schema.get("items", {}), new.schema.get("items", {}))
-            )
+        if new.type == "array":
+            out += self._array(old.schema, new.schema)
+        return out
+
+    def _array(self, old: dict[str, Any], new: dict[str, Any]) -> list[Finding]:
+        out: list[Finding] = []
+        old_items, new_items = old.get("items", {}), new.get("items", {})
+        if "items" in old or "items" in new:
+            out += _prefix("[]", self.compare(old_items, new_items))
+        # A tuple position compares with what applied there before: its prefixItems entry, or
+        # `items` beyond the end of the prefix (JSON Schema 2020-12).
+        old_prefix, new_prefix = old.get("prefixItems"), new.get("prefixItems")
+        old_prefix = old_prefix if isinstance(old_prefix, list) else []
+        new_prefix = new_prefix if isinstance(new_prefix, list) else []
+        for i in range(max(len(old_prefix), len(new_prefix))):
+            before = old_prefix[i] if i < len(old_prefix) else old_items
+            after = new_prefix[i] if i < len(new_prefix) else new_items
+            out += _prefix(f"[{i}]", self.compare(before, after))
         return out
 
     def _enum(self, old: dict[str, Any], new: dict[str, Any]) -> list[Finding]:

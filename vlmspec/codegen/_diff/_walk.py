@@ -2,46 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .._validate import resolve_pointer
+from ._keywords import is_annotation, mapping, names, ref_name
+from ._union import absorb, allows_null, own_keywords, restrict
 
-__all__ = ["Branch", "Shape", "Walker", "mapping", "names", "ref_name"]
-
-# Keywords that do not change which values a schema accepts.
-_ANNOTATIONS = frozenset(
-    {
-        "title",
-        "description",
-        "examples",
-        "example",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "$comment",
-        "externalDocs",
-        "xml",
-        "discriminator",
-        "x-stainless-const",
-    }
-)
-_STRUCTURAL = frozenset({"type", "properties", "items", "additionalProperties", "enum", "const"})
-
-
-def mapping(value: Any) -> dict[str, Any]:
-    """``value`` if it is a mapping, else empty: a lenient load lets odd shapes through."""
-    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
-
-
-def names(value: Any) -> set[str]:
-    """The strings of a list such as ``required`` (anything else in it is ignored)."""
-    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
-
-
-def ref_name(ref: str) -> str:
-    """The last token of a pointer: ``#/components/schemas/Message`` → ``Message``."""
-    return ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+__all__ = ["Branch", "Shape", "Walker", "is_annotation", "mapping", "names", "ref_name"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +21,9 @@ class Branch:
     type: str
     schema: dict[str, Any]
     ref: str | None = None
+    ident: str | None = None
+    """What memoises and stops recursion: ``ref`` when ``schema`` is exactly that component,
+    a derived name when keywords beside a union were merged into it, else None."""
 
     @property
     def key(self) -> str:
@@ -69,6 +41,18 @@ class Shape:
     @property
     def is_any(self) -> bool:
         return any(b.type == "any" for b in self.branches)
+
+
+def _anonymous(node: Any) -> str | None:
+    """A name for a ``$ref`` whose siblings constrain it: the ref plus those siblings.
+
+    Such a node is a different schema from its target, so it cannot share the target's name,
+    but recursion through it must still stop.
+    """
+    if not isinstance(node, dict) or not isinstance(node.get("$ref"), str):
+        return None
+    siblings = {k: v for k, v in node.items() if k != "$ref" and not is_annotation(k)}
+    return f"{node['$ref']}&{json.dumps(siblings, sort_keys=True, default=str)}"
 
 
 def _infer_type(schema: dict[str, Any]) -> str:
@@ -108,7 +92,7 @@ class Walker:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
             siblings = {k: v for k, v in node.items() if k != "$ref"}
-            pure = pure and all(k in _ANNOTATIONS for k in siblings)
+            pure = pure and all(is_annotation(k) for k in siblings)
             merged = {**siblings, **merged}
             if ref in seen:
                 return {}, ref if pure else None
@@ -141,6 +125,7 @@ class Walker:
         shape = Shape()
         if ref is not None and ref in seen:
             return shape
+        name = ref if ref is not None else _anonymous(node)
         seen = seen | {ref} if ref is not None else seen
         if isinstance(schema.get("allOf"), list):
             parts = schema["allOf"]
@@ -151,17 +136,29 @@ class Walker:
         if schema.get("nullable") is True:
             shape.nullable = True
         union = schema.get("anyOf", schema.get("oneOf"))
-        own = any(k in schema for k in _STRUCTURAL)
-        if isinstance(union, list) and not own:
-            for part in union:
+        if isinstance(union, list):
+            # Keywords beside the union (OpenAI's `Item`: `type: object` + `oneOf`) constrain
+            # every branch: walk the branches, each restricted by them.
+            own = own_keywords(schema)
+            for i, part in enumerate(union):
                 sub = self.shape(part, seen)
-                shape.nullable = shape.nullable or sub.nullable
-                shape.branches.extend(sub.branches)
+                shape.nullable = shape.nullable or (sub.nullable and allows_null(own))
+                for j, branch in enumerate(sub.branches):
+                    # An inline branch of a component's union is named after its place, so a
+                    # schema recursing through it (Forest = anyOf [{t: Forest}]) stops.
+                    ident = name and f"{name}|{i}.{j}"
+                    branch = restrict(branch, own, ident)
+                    if branch.ident is None and ident is not None:
+                        branch = replace(branch, ident=ident)
+                    shape.branches.append(branch)
+            shape.branches = absorb(shape.branches)
             return shape
-        self._split_types(schema, ref, shape)
+        self._split_types(schema, ref, name, shape)
         return shape
 
-    def _split_types(self, schema: dict[str, Any], ref: str | None, shape: Shape) -> None:
+    def _split_types(
+        self, schema: dict[str, Any], ref: str | None, name: str | None, shape: Shape
+    ) -> None:
         if "const" in schema:
             schema = {**schema, "enum": [schema["const"]]}
         if "enum" in schema and not isinstance(schema["enum"], list):
@@ -178,4 +175,6 @@ class Walker:
                 shape.nullable = True
                 continue
             label = ref_name(ref) if ref is not None else str(kind)
-            shape.branches.append(Branch(label, str(kind), schema, ref))
+            # One name per type: `type: [object, array]` gives two branches to memoise apart.
+            ident = name if name is None or len(types) == 1 else f"{name}:{kind}"
+            shape.branches.append(Branch(label, str(kind), schema, ref, ident))
