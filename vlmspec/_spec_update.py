@@ -10,7 +10,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from vlmspec.codegen import (
     Change,
@@ -148,20 +147,15 @@ def plan_update(project: Project, fetched: Fetched) -> UpdatePlan | SpecError:
             return bundle
         plan.problem = _relative(bundle, project.root)
         return plan
-    # Render exactly as `vlmspec generate` does for the project's output. [tool.vlmspec] may
-    # name the service Protocol (`service`, the codegen-generic branch); pass it when the
-    # project has it, so both commands always write the same files.
-    options: dict[str, Any] = {}
-    service = getattr(project, "service", None)
-    if service is not None:
-        options["service_name"] = service
+    # Render exactly as `vlmspec generate` does for the project's output, so both commands
+    # always write the same files.
     rendered = render_package(
         bundle.document,
         source=plan.name(project.bundle),
         sha256=bundle.sha256,
         out=project.output,
         package=project.package,
-        **options,
+        service_name=project.service,
     )
     if isinstance(rendered, SpecError):
         if not plan.upstream_changed:
