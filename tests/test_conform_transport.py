@@ -95,14 +95,21 @@ def serve_once(
         thread.join(timeout=5)
 
 
-def exchange_from(raw: bytes, *, timeout: float = 5.0, latency: float | None = None) -> Exchange:
+def exchange_from(
+    raw: bytes,
+    *,
+    timeout: float = 5.0,
+    latency: float | None = None,
+    body: dict[str, object] | None = None,
+) -> Exchange:
     def answer(connection: socket.socket) -> None:
         connection.sendall(raw)
 
     transport = Transport(Budget(None), RateLimiter(None), timeout=timeout, latency=latency)
     try:
         for url in serve_once(answer):
-            return transport.send("POST", f"{url}/chat/completions", json_body={"stream": True})
+            sent = {"stream": True} if body is None else body
+            return transport.send("POST", f"{url}/chat/completions", json_body=sent)
     finally:
         transport.close()
     raise AssertionError("unreachable")
@@ -213,10 +220,10 @@ def test_a_flood_of_tiny_events_stops_at_the_event_bound() -> None:
 
 def test_json_nested_a_million_deep_is_a_named_problem_not_a_crash(spec: Spec) -> None:
     deep = b"[" * 1_000_000 + b"]" * 1_000_000
-    exchange = exchange_from(head("application/json", len(deep)) + deep)
+    exchange = exchange_from(head("application/json", len(deep)) + deep, body={})
     assert exchange.error == "response body is JSON nested deeper than 100 levels: not judged"
     assert exchange.json() is None
-    assert response_problems(spec, exchange) == [exchange.error]
+    assert exchange.error in response_problems(spec, exchange)
     chunk = sse("data: " + "[" * 5000 + "]" * 5000, "", "data: [DONE]", "", "")
     assert "nested deeper than 100 levels" in parse_stream(chunk).framing[0]
 

@@ -307,7 +307,9 @@ def test_unsent_requests_after_a_budget_stop_are_not_failures(root: str, tmp_pat
 def test_json_nested_a_million_deep_never_gives_a_green_report(root: str, tmp_path: Path) -> None:
     """Python's JSON parser raises RecursionError on it: either the transport treats the body
     as unparsable (a judged failure) or the engine meets the error (exit 3); never green."""
-    code, data, output = run(root, "deep-json", tmp_path, "--clause", "n-choices")
+    code, data, output = run(
+        root, "deep-json", tmp_path, "--clause", "n-choices", "--clause", "response-schema"
+    )
     assert (code, data["verdict"]) in ((1, "not conformant"), (3, "error")), output
 
 

@@ -86,12 +86,35 @@ class RunResult:
     timed_out: bool
 
 
+# A child's ru_maxrss also counts the memory of the process that exec'ed it at exec time, so a
+# conform started straight from a grown pytest worker would report the worker's size. A small
+# launcher in between execs first (its own peak is then the worker's, which is not measured);
+# the conform it starts inherits only the launcher's few MB, so its peak is its own.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(command: Sequence[str], timeout: float) -> RunResult:
     """Run ``command``; its exit code, output, wall time and peak RSS (killed after ``timeout``)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        peak_file = Path(scratch) / "maxrss"
         started = time.monotonic()
         process = subprocess.Popen(
-            list(command), cwd=ROOT, stdout=out, stderr=err, start_new_session=True
+            [sys.executable, "-c", _LAUNCHER, str(peak_file), *command],
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
         )
         timed_out = threading.Event()
 
@@ -103,14 +126,13 @@ def run_measured(command: Sequence[str], timeout: float) -> RunResult:
         timer = threading.Timer(timeout, kill)
         timer.start()
         try:
-            # wait4, not Popen.wait: its rusage is this child's own peak memory
-            _, status, usage = os.wait4(process.pid, 0)
+            process.wait()
         finally:
             timer.cancel()
         seconds = time.monotonic() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # leftovers of the run, if any
+        peak_kib = int(peak_file.read_text()) if peak_file.exists() else 0
         out.seek(0)
         err.seek(0)
         return RunResult(
@@ -118,6 +140,6 @@ def run_measured(command: Sequence[str], timeout: float) -> RunResult:
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
             seconds=seconds,
-            peak_rss_mb=usage.ru_maxrss / 1024,
+            peak_rss_mb=peak_kib / 1024,
             timed_out=timed_out.is_set(),
         )

@@ -194,7 +194,8 @@ def compare_stream(ctx: Context, body: dict[str, Any]) -> None:
     stream = ctx.stream_reply("stream-equivalence", ctx.chat({**body, "stream": True}))
     if stream is None:
         return
-    streamed = ctx.sent[-1]
+    streamed = ctx.last_sent
+    assert streamed is not None  # stream_reply judged an exchange just sent
     parts = stream.reassembled()
     problems = []
     indexes = [c.get("index") for c in choices if isinstance(c, dict)]
