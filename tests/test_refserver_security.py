@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import json
 import os
 import socket
 import sqlite3
@@ -188,8 +189,10 @@ def test_quota_is_checked_before_any_schema_work() -> None:
 # 3. Headers
 
 
-def _raw(address: tuple[str, int], data: bytes, timeout: float = 30) -> bytes:
-    """Send *data* on a fresh connection; everything the server answers before closing."""
+def _raw(
+    address: tuple[str, int], data: bytes, timeout: float = 30, *, whole: bool = False
+) -> bytes:
+    """Send *data* on a fresh connection; the answer's head (``whole``: all until closed)."""
     with socket.create_connection(address, timeout=timeout) as sock:
         with contextlib.suppress(OSError):  # the server may close before reading everything
             sock.sendall(data)
@@ -197,7 +200,7 @@ def _raw(address: tuple[str, int], data: bytes, timeout: float = 30) -> bytes:
         try:
             while chunk := sock.recv(65536):
                 received += chunk
-                if b"\r\n\r\n" in received:
+                if b"\r\n\r\n" in received and not whole:
                     break
         except ConnectionResetError:
             pass
@@ -208,9 +211,14 @@ def test_oversized_or_too_many_headers_are_431(server: Serve) -> None:
     huge = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nUser-Agent: " + b"a" * (4 << 20) + b"\r\n\r\n"
     assert _raw(server.address, huge).startswith(b"HTTP/1.1 431 ")
     many = b"".join(b"X-H%d: v\r\n" % i for i in range(300))
-    assert _raw(server.address, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")[
-        :13
-    ] == (b"HTTP/1.1 431 ")
+    answer = _raw(
+        server.address, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n", whole=True
+    )
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 ")
+    # the error body overlay 040 documents for 431 (ErrorResponse: {"detail": ...})
+    assert b"content-type: application/json" in head.lower()
+    assert isinstance(json.loads(body)["detail"], str)
     assert _health_answers(server)
 
 

@@ -251,7 +251,7 @@ def test_a_renamed_path_points_every_action_on_it_to_the_new_path() -> None:
     on_the_path = {
         (o.path, a.index) for o in real for a in o.actions if a.target.startswith("$.paths['/v1/")
     }
-    assert len(on_the_path) == 8
+    assert len(on_the_path) >= 8  # every overlay that documents the chat operation
     assert {(d.overlay, d.index) for d in found} == on_the_path
     assert {d.kind for d in found} == {"vanished"}
     for finding in found:

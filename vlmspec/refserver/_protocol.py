@@ -8,6 +8,7 @@ never finishes its head held a file descriptor forever.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httptools
@@ -89,9 +90,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def _answer_and_close(self, status: int, message: str) -> None:
-        body = message.encode()
+        # the error body the spec documents for 408 and 431 (overlay 040), like every other error
+        body = json.dumps({"detail": message}).encode()
         head = b"HTTP/1.1 %d %s\r\n" % (status, _REASONS[status])
-        head += b"content-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n" % len(body)
+        head += b"content-type: application/json\r\ncontent-length: %d\r\n" % len(body)
         self.transport.write(head + b"connection: close\r\n\r\n" + body)
         self.transport.close()
 
