@@ -122,3 +122,13 @@ def test_missing_accept_file_and_bad_fail_on_are_usage_errors(tmp_path: Path) ->
 def test_empty_accept_file_is_an_empty_list(tmp_path: Path) -> None:
     result = _run(V002, V001, "--accept", _write(tmp_path, ""))
     assert (result.exit_code, result.stderr) == (1, "")
+
+
+def test_the_committed_accept_file_passes_our_bundle_against_upstream() -> None:
+    """`spec/accepted-changes.yaml` accepts exactly the deliberate narrowing (the `n` bound)."""
+    accepted = ROOT / "spec" / "accepted-changes.yaml"
+    assert _run(UPSTREAM, BUNDLE).exit_code == 1
+    result = _run(UPSTREAM, BUNDLE, "--accept", accepted, "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert not report.get("stale_accepted")
