@@ -324,3 +324,17 @@ def test_an_empty_key_is_a_usage_error() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip() == "vlmspec: error: --api-key: a key cannot be empty"
+
+
+def test_admission_guards_only_the_served_route() -> None:
+    """A wrong path is the app's 404 whatever the token (a client misconfigured its base URL),
+    never a 401 or 429 that hides the real mistake."""
+    from fastapi.testclient import TestClient
+
+    from vlmspec.refserver import create_app
+
+    client = TestClient(create_app(api_keys=["right"]))
+    bad = {"authorization": "Bearer wrong"}
+    for path in ("/v1/chat/completions", "/chat/completions", "/foo/chat/completions"):
+        assert client.post(path, headers=bad, json={}).status_code == 404, path
+    assert client.post("/v1/openai/chat/completions", headers=bad, json={}).status_code == 401

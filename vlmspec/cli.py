@@ -57,11 +57,18 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the console script."""
+    # Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1, the code of a
+    # verdict; an interrupt is 130 here, whatever the command.
     try:
-        return cli.main(args=argv, prog_name="vlmspec", standalone_mode=True)
-    except KeyboardInterrupt:
+        result = cli.main(args=argv, prog_name="vlmspec", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         print("vlmspec: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
     except SystemExit:
         raise
     except Exception as exc:
@@ -73,3 +80,4 @@ def main(argv: list[str] | None = None) -> Any:
             file=sys.stderr,
         )
         raise SystemExit(EXIT_INTERNAL) from None
+    raise SystemExit(result if isinstance(result, int) else 0)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._auth import Gate, Refused
@@ -19,7 +21,6 @@ from ._auth import Gate, Refused
 __all__ = ["Admission", "quiet_client_disconnects"]
 
 _log = logging.getLogger("vlmspec.refserver")
-_GUARDED_SUFFIX = "/chat/completions"
 
 
 def _bearer(authorization: str | None) -> str | None:
@@ -33,15 +34,19 @@ def _bearer(authorization: str | None) -> str | None:
 class Admission:
     """Refuses bad tokens (401) and spent guests (429) before the app reads the body."""
 
-    def __init__(self, app: ASGIApp, gate: Gate) -> None:
+    def __init__(self, app: ASGIApp, gate: Gate, routes: Sequence[BaseRoute]) -> None:
         self.app = app
         self.gate = gate
+        # only a POST the app serves: any other path is the app's 404, never a 401/429
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["method"] == "POST" and scope["path"].endswith(_GUARDED_SUFFIX):
+        if scope["method"] == "POST" and any(
+            route.matches(scope)[0] is Match.FULL for route in self.routes
+        ):
             headers = Headers(scope=scope)
             authorization = headers.get("authorization")
             client = scope.get("client")

@@ -38,7 +38,7 @@ def create_app(
     gate = Gate(tuple(api_keys), guest_daily_limit)
     service = ReferenceService(store, gate, pool)
     app = create_generated_app(service)
-    app.add_middleware(Admission, gate=gate)
+    app.add_middleware(Admission, gate=gate, routes=app.router.routes)
     app.state.refserver = service
     quiet_client_disconnects()
     return app
