@@ -18,13 +18,15 @@ READY = re.compile(r"vlmspec serve: listening on (http://\S+)")
 class RunningServer:
     """A `vlmspec serve` child process on a free loopback port (in-memory store unless `db`)."""
 
-    def __init__(self, api_keys: Sequence[str] = (), db: Path | None = None) -> None:
+    def __init__(
+        self, api_keys: Sequence[str] = (), db: Path | None = None, extra: Sequence[str] = ()
+    ) -> None:
         # VLMSPEC_SERVER_PYTHON: a client SDK's own virtualenv need not hold the server's deps.
         python = os.environ.get("VLMSPEC_SERVER_PYTHON") or sys.executable
         command = [python, "-m", "vlmspec", "serve", "--port", "0"]
         for key in api_keys:
             command += ["--api-key", key]
-        command += ["--db", ":memory:" if db is None else str(db)]
+        command += ["--db", ":memory:" if db is None else str(db), *extra]
         self.process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
@@ -72,9 +74,9 @@ class RunningServer:
 
 
 @contextmanager
-def serving(api_keys: Sequence[str] = ()) -> Iterator[RunningServer]:
+def serving(api_keys: Sequence[str] = (), extra: Sequence[str] = ()) -> Iterator[RunningServer]:
     """A server for the length of a ``with`` block (a module fixture's body); must stop cleanly."""
-    running = RunningServer(api_keys=api_keys)
+    running = RunningServer(api_keys=api_keys, extra=extra)
     try:
         yield running
     finally:

@@ -93,6 +93,28 @@ def test_base_url_and_token_come_from_the_environment(root: str, tmp_path: Path)
     assert "use --base-url" in one_line_error(code, error)
 
 
+def test_a_token_in_a_header_is_a_token(root: str) -> None:
+    """`--header "Authorization: Bearer …"` is credentials: no guest note, and a rejection says
+    which option carried it; with --token as well, the two contradict each other."""
+    bad = ["--header", "Authorization: Bearer wrong-token-123"]
+    code, _, err = conform("--base-url", f"{root}/v1/openai", *bad, env={"VLMRUN_API_KEY": ""})
+    assert "the Authorization --header" in one_line_error(code, err)
+    assert "guest" not in err
+    code, _, err = conform("--base-url", f"{root}/v1/openai", "--token", "t", *bad)
+    assert "contradict" in one_line_error(code, err)
+
+
+def test_a_server_refusing_guests_with_429_is_a_usage_error() -> None:
+    """A spent guest limit would leave every clause not judged: say so before the run."""
+    from tests._refserver import serving as serving_refserver
+
+    with serving_refserver(api_keys=["k"], extra=["--guest-limit", "0"]) as server:
+        code, _, err = conform("--base-url", server.openai_base, env={"VLMRUN_API_KEY": ""})
+    assert code == 2, err
+    last = err.splitlines()[-1]  # after the one-line note that the run is a guest's
+    assert last.startswith("vlmspec: error: the server refuses guests") and "answered 429" in last
+
+
 def test_a_guest_run_says_so(root: str) -> None:
     code, out, err = conform(
         "--base-url", f"{root}/v1/openai", "--clause", "usage", env={"VLMRUN_API_KEY": ""}

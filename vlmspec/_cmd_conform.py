@@ -264,6 +264,8 @@ def conform(
     )
     if ca_bundle and insecure:
         fail("--ca-bundle and --insecure contradict each other: use one")
+    if token and any(h.partition(":")[0].strip().lower() == "authorization" for h in headers):
+        fail("--token and an Authorization --header contradict each other: use one")
     try:
         connection = Connection(
             headers=parse_headers(headers), proxy=proxy, ca_bundle=ca_bundle, insecure=insecure
@@ -272,7 +274,7 @@ def conform(
     except conformance.ConfigError as exc:
         fail(str(exc))
     if base_url is not None:
-        _announce(base_url, token)
+        _announce(base_url, token, authorization_header="authorization" in connection.headers)
     loaded: list[conformance.Spec] = []
 
     def load() -> None:
@@ -378,7 +380,7 @@ def _write_or_fail(path: Path, text: str) -> None:
         fail(f"cannot write {path}: {exc.strerror or exc}")
 
 
-def _announce(base_url: str, token: str | None) -> None:
+def _announce(base_url: str, token: str | None, *, authorization_header: bool) -> None:
     """Say where the base URL came from when it was the environment, and when we test as a guest."""
     from vlmspec.conformance import shown_url
 
@@ -386,7 +388,7 @@ def _announce(base_url: str, token: str | None) -> None:
     if source is ParameterSource.ENVIRONMENT:
         name = next((n for n in _BASE_URL_ENV if os.environ.get(n)), _BASE_URL_ENV[0])
         print(f"conform: testing {shown_url(base_url)} (from ${name})", file=sys.stderr)
-    if not token:
+    if not token and not authorization_header:
         print(
             "conform: no token (--token, $VLMRUN_API_KEY or $OPENAI_API_KEY): testing as a guest",
             file=sys.stderr,

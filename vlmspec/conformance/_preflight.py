@@ -37,8 +37,12 @@ def preflight(target: Target, timeout: float, model: str | None = None) -> Targe
             raise ConfigError(f"cannot reach {target.shown()}{via}: {reason}")
         if exchange.status in _NO_ROUTE:
             raise ConfigError(_no_route(transport, target, body, exchange.status))
+        credentials = bool(target.token) or "authorization" in target.connection.headers
         if exchange.status in (401, 403):
-            raise ConfigError(_rejected(target, exchange.status))
+            raise ConfigError(_rejected(target, exchange.status, credentials))
+        if exchange.status == 429 and not credentials:
+            # a guest over its limit: every clause would be "not judged" until the limit resets
+            raise ConfigError(_rejected(target, 429, credentials))
     finally:
         transport.close()
     latency: float | None = None
@@ -88,11 +92,12 @@ def _candidates(base_url: str) -> list[str]:
     return found[:_MAX_CANDIDATES]
 
 
-def _rejected(target: Target, status: int) -> str:
-    if target.token:
+def _rejected(target: Target, status: int, credentials: bool) -> str:
+    if credentials:
+        given = "--token" if target.token else "the Authorization --header"
         return (
             f"token rejected: POST {target.shown(target.chat_url)} answered {status} to a valid "
-            "minimal request (check --token, $VLMRUN_API_KEY or $OPENAI_API_KEY)"
+            f"minimal request (check {given}, $VLMRUN_API_KEY or $OPENAI_API_KEY)"
         )
     return (
         f"the server refuses guests: POST {target.shown(target.chat_url)} answered {status} to a "
