@@ -177,3 +177,17 @@ def test_conform_help_tells_one_base_url_story() -> None:
     assert "8000/v1 " not in result.stdout and "8000/v1\n" not in result.stdout
     for flag in ("--header", "--proxy", "--ca-bundle", "--insecure", "VLMRUN_BASE_URL"):
         assert flag in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--report-dir", "/proc/vlmspec-nope"],
+        ["--junit", "/proc/vlmspec-nope.xml"],
+        ["--report-dir", "/sys/kernel/vlmspec-nope"],
+    ],
+)
+def test_an_output_path_that_cannot_be_written_fails_before_the_run(args: list[str]) -> None:
+    """Write permission bits mean nothing to root or on /proc: a file is really tried."""
+    code, _, err = conform("--base-url", "http://127.0.0.1:9/v1/openai", *args)
+    assert args[0] in one_line_error(code, err) and "cannot reach" not in err

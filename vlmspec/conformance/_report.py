@@ -6,8 +6,9 @@ report of an incomplete or broken run can read as green.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -375,19 +376,28 @@ def result_from_json(data: dict[str, Any]) -> RunResult:
 
 def check_writable(path: Path, *, directory: bool) -> str | None:
     """Why a report could not be written to ``path`` (None: it can), checked before the run so
-    a long run never ends in a lost report."""
+    a long run never ends in a lost report. Permission bits say nothing to root or about
+    /proc-like file systems, so a file is really created (and removed) where the report goes."""
     folder = path if directory else path.parent
+    if not directory and path.is_dir():
+        return f"{path} is a directory"
+    missing = []
     probe = folder
-    while not probe.exists():
-        if probe.parent == probe:
-            break
+    while not probe.exists() and probe.parent != probe:
+        missing.append(probe)
         probe = probe.parent
     if probe.exists() and not probe.is_dir():
         return f"{probe} is not a directory"
-    if not directory and path.is_dir():
-        return f"{path} is a directory"
-    if not os.access(probe, os.W_OK | os.X_OK):
-        return f"{probe} is not writable"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".vlmspec-probe-"):
+            pass
+    except OSError as exc:
+        return f"cannot write there ({exc.strerror or exc})"
+    finally:
+        for created in missing:  # deepest first: leave the tree as it was until the run ends
+            with contextlib.suppress(OSError):
+                created.rmdir()
     return None
 
 
