@@ -47,6 +47,8 @@ def merge(
         if path is not None and (problem := check_writable(path, directory=False)):
             fail(f"{option} {path}: {problem}")
     reports = [_read(path) for path in files]
+    if problem := _not_one_run(files, reports):
+        fail(problem)
     merged = merge_reports(reports)
     first = reports[0]
     merged |= {k: first[k] for k in ("base_url", "profile", "seed") if k in first}
@@ -86,3 +88,28 @@ def _read(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("clauses"), list):
         fail(f"{path} is not a vlmspec conform report.json")
     return data
+
+
+_SAME_RUN = ("base_url", "profile", "seed", "target", "auth", "deterministic")
+
+
+def _not_one_run(files: tuple[Path, ...], reports: list[dict[str, Any]]) -> str | None:
+    """Why ``reports`` are not the shards of one run (None: they are); merging others would
+    make one verdict out of different servers, seeds or scopes."""
+    first = reports[0]
+    for path, report in zip(files[1:], reports[1:], strict=True):
+        for key in _SAME_RUN:
+            if report.get(key) != first.get(key):
+                return (
+                    f"{path} is not a shard of the same run as {files[0]}: {key} "
+                    f"{report.get(key)!r} vs {first.get(key)!r}"
+                )
+    shards = [tuple(report.get("shard") or (1, 1)) for report in reports]
+    if len({total for _, total in shards}) > 1:
+        return "the reports split the run differently (--shard K/N with different N)"
+    seen: dict[object, Path] = {}
+    for path, (index, total) in zip(files, shards, strict=True):
+        if index in seen:
+            return f"{path} and {seen[index]} are both shard {index}/{total}"
+        seen[index] = path
+    return None
