@@ -40,7 +40,7 @@ def test_ir_of_the_bundle(document: dict[str, Any]) -> None:
     assert chat.stream is not None
     assert (chat.stream.status, chat.stream.terminator) == (201, "[DONE]")
     assert chat.stream.chunk.model == "ChatCompletionChunk"
-    assert [s for s, _ in chat.errors] == [401, 413, 422, 429]
+    assert [s for s, _ in chat.errors] == [401, 408, 413, 422, 429, 431]
     assert {p.name: (p.location, p.required) for p in chat.params} == {
         "user-agent": ("header", False),
         "x-browser-id": ("header", False),
