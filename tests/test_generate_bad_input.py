@@ -189,3 +189,26 @@ def test_awkward_documents_generate(tmp_path: Path, text: str, name: str) -> Non
     done = vlmspec(tmp_path, "generate", "--spec", str(spec), "--out", str(tmp_path / "pkg"))
     assert done.returncode == 0, done.stderr
     assert f"class {name}(" in (tmp_path / "pkg" / "models.py").read_text("utf-8")
+
+
+def test_hand_written_files_in_out_are_not_overwritten(tmp_path: Path) -> None:
+    """`--out DIR` holding code vlmspec did not write: exit 2 and the file kept; --force
+    replaces it; files vlmspec wrote are replaced without asking."""
+    spec = Path(__file__).resolve().parent / "corpus" / "tools-discriminated.yaml"
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "models.py").write_text("# my hand-written code\n")
+    args = ["generate", "--spec", str(spec), "--out", str(out)]
+    refused = subprocess.run(
+        [sys.executable, "-m", "vlmspec", *args], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert refused.returncode == 2, refused.stderr
+    assert "refusing to overwrite" in refused.stderr and "--force" in refused.stderr
+    assert (out / "models.py").read_text() == "# my hand-written code\n"
+    assert not (out / "server.py").exists()  # nothing half-written
+    forced = subprocess.run(
+        [sys.executable, "-m", "vlmspec", *args, "--force"], cwd=tmp_path, capture_output=True
+    )
+    assert forced.returncode == 0
+    again = subprocess.run([sys.executable, "-m", "vlmspec", *args], cwd=tmp_path)
+    assert again.returncode == 0
