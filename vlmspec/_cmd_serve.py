@@ -26,7 +26,7 @@ __all__ = ["serve"]
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite file for sessions and guest counters; `:memory:` keeps nothing across restarts. "
+    help="SQLite file for sessions (guest counters live in memory); `:memory:` keeps nothing. "
     "[default: $XDG_STATE_HOME/vlmspec/refserver.db]",
 )
 @click.option(
