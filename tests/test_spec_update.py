@@ -337,6 +337,13 @@ def test_redirect_policy() -> None:
     assert isinstance(missing, SpecError) and "without a Location" in missing.detail
 
 
+def test_a_source_of_another_scheme_is_refused_not_read_as_a_path() -> None:
+    from vlmspec.codegen import fetch_spec
+
+    refused = fetch_spec("ftp://docs.example.com/openapi.yaml")
+    assert isinstance(refused, SpecError) and "unsupported scheme ftp://" in refused.detail
+
+
 # --- bad answers leave the tree untouched -------------------------------------------------------
 
 HTML = b"<!DOCTYPE html>\n<html><head><title>Docs</title></head><body>Moved</body></html>\n"

@@ -209,6 +209,11 @@ def fetch_spec(
             return got
         content, content_type, location = got
     else:
+        scheme = urllib.parse.urlsplit(source).scheme
+        if "://" in source and scheme.lower() not in ("", "file"):
+            # a URL of a scheme we do not fetch, not a file path that happens to contain "://"
+            detail = f"unsupported scheme {scheme}:// (use http://, https://, file:// or a path)"
+            return SpecError("cannot fetch the spec", detail, source)
         path = source
         if source.lower().startswith("file://"):
             path = urllib.parse.unquote(urllib.parse.urlsplit(source).path)
