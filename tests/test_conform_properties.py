@@ -104,3 +104,81 @@ def test_short_tokens_are_masked_as_words_only() -> None:
     redactor = Redactor("tok")
     assert redactor.text("total_tokens tok 'tok'") == "total_tokens *** '***'"
     assert Redactor("a-long-secret-value").text("xa-long-secret-valuey") == "x***y"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"messages": [{"role": "user", "content": "hi"}], "preview": True},
+        # the bundle allows these; OpenAI's request contract refuses them with a 400
+        {"messages": [{"role": "user", "content": "hi"}], "zz": 1},
+        {"messages": []},
+        {"messages": [{"role": "user", "content": [{"type": "text"}]}]},
+    ],
+)
+def test_generated_bodies_do_not_judge_accepts_under_openai(
+    spec: Spec, monkeypatch: pytest.MonkeyPatch, body: dict[str, Any]
+) -> None:
+    """--target openai: VLM Run's fields are never sent, and a refused generated body is not
+    a validation-accepts failure (VLM Run's request schema is looser than OpenAI's)."""
+    from vlmspec.conformance import _fuzz
+
+    sent: list[Any] = []
+    ctx = _context(spec)
+    ctx.settings = Settings(seed=0, target="openai", out_of_scope_fields=frozenset({"preview"}))
+
+    def chat(request: Any, **_: Any) -> Exchange:
+        sent.append(request)
+        return Exchange("POST", "http://x", {}, status=422, content=b'{"detail": "no"}')
+
+    monkeypatch.setattr(ctx, "chat", chat)
+    monkeypatch.setattr(_fuzz, "_run_checks", lambda *_: None)
+    case = type("FakeCase", (), {"body": dict(body)})()
+    _fuzz._send_case(ctx, case)
+    assert "preview" not in sent[0]
+    verdict = next(r for r in ctx.ledger.finish() if r.id == "validation-accepts")
+    assert verdict.status != "fail", verdict.failures
+    assert any("looser than OpenAI" in reason for reason in verdict.unjudged)
+    # the same refusal under the VLM Run contract is a failure
+    ctx = _context(spec)
+    monkeypatch.setattr(ctx, "chat", chat)
+    _fuzz._send_case(ctx, type("FakeCase", (), {"body": {"messages": [], "zz": 1}})())
+    verdict = next(r for r in ctx.ledger.finish() if r.id == "validation-accepts")
+    assert verdict.status == "fail"
+
+
+def test_a_stream_cut_short_is_not_compared(spec: Spec, monkeypatch: pytest.MonkeyPatch) -> None:
+    """stream-equivalence on a stream cut by --timeout: not judged, never a failure."""
+    from vlmspec.conformance._probes_core import compare_stream
+
+    reply = (
+        b'{"id": "c", "object": "chat.completion", "created": 1, "model": "m", "choices": '
+        b'[{"index": 0, "message": {"role": "assistant", "content": "one two three"}, '
+        b'"finish_reason": "length"}]}'
+    )
+    head = b'data: {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", '
+    cut = head + b'"choices": [{"index": 0, "delta": {"content": "one"}}]}\n\n'
+    ctx = _context(spec)
+
+    def chat(body: dict[str, Any], **_: Any) -> Exchange:
+        streamed = body.get("stream") is True
+        exchange = Exchange(
+            "POST",
+            "http://x",
+            {},
+            body=body,
+            status=200,
+            response_headers={
+                "content-type": "text/event-stream" if streamed else "application/json"
+            },
+            content=cut if streamed else reply,
+            error="response not complete within --timeout 10 s" if streamed else None,
+        )
+        ctx.last_sent = exchange
+        return exchange
+
+    monkeypatch.setattr(ctx, "chat", chat)
+    compare_stream(ctx, {"messages": [{"role": "user", "content": "hi"}], "temperature": 0})
+    verdict = next(r for r in ctx.ledger.finish() if r.id == "stream-equivalence")
+    assert verdict.status != "fail", verdict.failures
+    assert any("stream incomplete" in reason for reason in verdict.unjudged)

@@ -2,8 +2,9 @@
 independently written fault fails its clause (or, for a reply that cannot be judged, is "not
 judged" and the run is not conformant), each by `vlmspec conform --profile smoke`.
 
-Cases today's engine gets wrong are xfail (non-strict) with the reason; they turn into
-XPASS once the earned-verdict engine lands, and the marks can then go.
+The four cases the engine before the earned-verdict rewrite got wrong (the false alarm on
+`sse-id-retry`, the missed `always-sse` and `sse-named-event`, the false pass on
+`format-prose-length`) and the `--target openai` case are enforced like the rest.
 """
 
 from __future__ import annotations
@@ -13,16 +14,6 @@ import pytest
 from tests.servers._judge import Judgement, judge, outcome, supports
 from tests.servers._process import TOKEN, running_server
 from tests.servers.variations import NEW_FAULTS, VARIATIONS, Target
-
-ENGINE = "needs earned-verdict engine"
-
-# What today's engine (before the #8 rewrite) gets wrong, measured by bench/bench_variations.py.
-WRONG_TODAY: dict[str, str] = {
-    "sse-id-retry": "false alarm: response-schema judges `retry: 3000` as the string '3000'",
-    "always-sse": "missed: SSE answering stream:false is judged conformant (no media-type check)",
-    "format-prose-length": "false pass: response-format passes with every reply cut by length",
-    "sse-named-event": "missed: `event: chunk` is not reported (stream-framing passes)",
-}
 
 # One per family; the rest of the sweep is marked slow (nox -s tests runs it all).
 REPRESENTATIVE = {
@@ -41,8 +32,6 @@ def _params(names: list[str]) -> list[object]:
     params: list[object] = []
     for name in names:
         marks = [] if name in REPRESENTATIVE else [pytest.mark.slow]
-        if name in WRONG_TODAY:
-            marks.append(pytest.mark.xfail(strict=False, reason=f"{ENGINE}: {WRONG_TODAY[name]}"))
         params.append(pytest.param(name, marks=marks))
     return params
 
@@ -64,7 +53,6 @@ def test_new_fault_gets_its_verdict(name: str) -> None:
     _check(name, judge(name))
 
 
-@pytest.mark.xfail(strict=False, reason=f"{ENGINE}: no --target on today's conform")
 def test_openai_error_body_is_legal_for_an_openai_target() -> None:
     # 400 + {"error": {...}} is OpenAI's own answer to invalid input.
     assert supports("--target"), "conform has no --target"

@@ -91,6 +91,7 @@ class Settings:
     coverage_cases: int = 40
     property_cases: int = 4
     accept_openai_errors: bool = False
+    target: str = "vlmrun"  # the API pack set the server claims (`--target`)
     out_of_scope_fields: frozenset[str] = frozenset()
 
     def cases_of(self, kind: str) -> int:

@@ -50,5 +50,7 @@ PACK = Pack(
             stage=1,
         ),
     ),
-    fields=frozenset({"session_id", "toolsets", "models", "preview", "skills", "top_k", "vlmrun"}),
+    fields=frozenset(
+        {"id", "session_id", "toolsets", "models", "preview", "skills", "top_k", "vlmrun"}
+    ),
 )

@@ -167,6 +167,7 @@ def settings_for(profile: Profile, options: Options, *, deterministic: bool) -> 
         coverage_cases=profile.coverage_cases,
         property_cases=profile.property_cases,
         accept_openai_errors=options.target == "openai",
+        target=options.target,
         out_of_scope_fields=frozenset(
             field
             for pack in PACKS
