@@ -81,11 +81,9 @@ TRUTH: dict[str, Truth] = {
         "fail",
         "malformed bodies (messages a string, a number as message, content 12.5, max_tokens a "
         "string, no messages) -> 500 text/plain; role 'wizard' and n: 0 -> 200 (accepted); "
-        "never 422 (VLM Run) nor 400 + error body (OpenAI). Today one of its failures, "
-        "`messages: [7]`, reads 'Connection reset by peer': by hand that body gets a 500; the "
-        "reset belongs to the previous request's 500 (after a 500 the server drops the "
-        "keep-alive connection: 3 of 5 reuses were reset by hand), so the message is "
-        "misattributed while the verdict is right",
+        "never 422 (VLM Run) nor 400 + error body (OpenAI). After a 500 the server drops the "
+        "keep-alive connection (3 of 5 reuses were reset by hand); the engine now blames such a "
+        "reset on the 500 that caused it, not on the next request",
     ),
     "validation-accepts": Truth(
         "fail",
