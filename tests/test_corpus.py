@@ -83,11 +83,16 @@ def _registry_path(name: str) -> Path:
 
 
 def _cases(names: list[str]) -> list[Any]:
-    """Parameters: registry documents marked slow when the package pins them so."""
-    return [
-        pytest.param(n, marks=[pytest.mark.slow] if n in REGISTRY and REGISTRY[n].slow else [])
-        for n in names
-    ]
+    """Parameters: a registry document's tests on one xdist worker (generated once), `slow`
+    when the package pins it so."""
+    return [pytest.param(n, marks=_marks(n)) for n in names]
+
+
+def _marks(name: str) -> list[Any]:
+    if name not in REGISTRY:
+        return []
+    group = [pytest.mark.xdist_group(name)]
+    return [pytest.mark.slow, *group] if REGISTRY[name].slow else group
 
 
 ALL_CASES = _cases(sorted([*DOCUMENTS, *REGISTRY]))
