@@ -464,6 +464,12 @@ REGISTRY_GAPS: dict[tuple[str, str], str] = {
     (document, component): _UNTYPED  # petstore's Pet and Error: `required`/`properties` only
     for document in ("reg-osv-petstore-v30", "reg-osv-petstore-v31", "reg-osv-bench-petstore-v3")
     for component in ("Error", "Pet", "Pets")  # Pets: an array of Pet
+} | {
+    ("reg-octokit-webhooks", "AutoMerge"): "`type: [object, null]` on a whole component (the 3.1"
+    " spelling of the README's known gap for `nullable` objects): null refused",
+    ("reg-octokit-webhooks", "Repository"): "not diagnosed yet: a valid instance refused",
+    ("reg-osv-bench-stripe", "QuotesResourceComputed"): "not diagnosed yet: a valid instance"
+    " refused",
 }
 
 
