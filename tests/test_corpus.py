@@ -468,6 +468,9 @@ REGISTRY_GAPS: dict[tuple[str, str], str] = {
     ("reg-octokit-webhooks", "AutoMerge"): "`type: [object, null]` on a whole component (the 3.1"
     " spelling of the README's known gap for `nullable` objects): null refused",
     ("reg-octokit-webhooks", "Repository"): "not diagnosed yet: a valid instance refused",
+    ("reg-octokit-api-github-com", "NullableDeployment"): "OAS 3.0 `nullable` on a whole object"
+    " component (README's known gap): null refused",
+    ("reg-octokit-api-github-com", "Package"): "not diagnosed yet: a valid instance refused",
     ("reg-osv-bench-stripe", "QuotesResourceComputed"): "not diagnosed yet: a valid instance"
     " refused",
 }
