@@ -106,7 +106,7 @@ def _exactly_one(*branches: Any) -> Callable[[Any], Any]:
         for adapter in adapters:
             try:
                 adapter.validate_python(value)
-            except ValidationError:
+            except ValueError:  # pydantic's ValidationError; a component may be named so
                 continue
             matches += 1
         if matches > 1:
@@ -249,11 +249,12 @@ def _refine(code: str, components: frozenset[str]) -> str:
     if _ONE_OF in markers:
         module.body[1:1] = ast.parse("from collections.abc import Callable").body
         _add_imports(module, "typing", {"Any"})
-        _add_imports(module, "pydantic", {"BeforeValidator", "TypeAdapter", "ValidationError"})
+        _add_imports(module, "pydantic", {"BeforeValidator", "TypeAdapter"})
         _insert_after_imports(module, ast.parse(_ONE_OF_PRELUDE).body)
     _inline_branch_roots(module, components)
     _alias_literal_roots(module)
     _allow_extra(module)
+    _builtin_generics(module)
     if _drop_unfit_defaults(module):
         _add_imports(module, "pydantic", {"MISSING"})
     _in_types(module, _TidyUnions().visit)
@@ -400,6 +401,24 @@ def _alias_literal_roots(module: ast.Module) -> None:
     if aliased:
         _drop_rebuilds(module, aliased)
         _add_imports(module, "typing", {"TypeAlias"})
+
+
+_TYPING_GENERICS = {"Dict": "dict", "List": "list"}
+
+
+def _builtin_generics(module: ast.Module) -> None:
+    """`typing.Dict[...]` (datamodel-code-generator's `__pydantic_extra__` annotation) → `dict`."""
+    imported: set[str] = set()
+    for node in module.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "typing":
+            imported |= {a.name for a in node.names if a.name in _TYPING_GENERICS}
+            node.names = [a for a in node.names if a.name not in _TYPING_GENERICS]
+    if not imported:
+        return
+    module.body = [n for n in module.body if not (isinstance(n, ast.ImportFrom) and not n.names)]
+    for name in ast.walk(module):
+        if isinstance(name, ast.Name) and name.id in imported:
+            name.id = _TYPING_GENERICS[name.id]
 
 
 def _allow_extra(module: ast.Module) -> None:
