@@ -241,4 +241,5 @@ def test_pytest_plugin_gives_the_same_verdicts(root: str) -> None:
     (code, out, _), (bad_code, bad_out, _) = _finish(embedded), _finish(faulty)
     assert code == 0 and "15 passed" in out, out
     assert bad_code == 1, bad_out
-    assert "test_clause[usage]" in bad_out and "1 failed, 1 passed, 13 deselected" in bad_out
+    assert "test_clause[usage]" in bad_out, bad_out
+    assert "1 failed, 1 passed, 13 deselected" in bad_out, bad_out

@@ -207,6 +207,11 @@ def run(
     settings = settings_for(profile, options, deterministic=deterministic)
     tasks = plan(profile, options, frozenset(skipped))
     prepare(spec, options)
+    if any(name.startswith("fuzz-") for name, *_ in tasks):
+        # Finish importing the Schemathesis phase here, before any worker thread exists: worker
+        # threads importing it lazily while the warm-up thread does could meet a half-imported
+        # module (ImportError "cannot import name 'probe_fuzz'", seen on a loaded machine).
+        from . import _fuzz  # noqa: F401
     in_shard = {clause for task in tasks for clause in task[1]}
     if options.shard[1] > 1:
         for result in ledger.results.values():
