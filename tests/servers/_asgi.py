@@ -17,6 +17,7 @@ __all__ = [
     "Response",
     "dump_sse",
     "parse_sse",
+    "read_request",
 ]
 
 Scope = MutableMapping[str, Any]
@@ -152,6 +153,25 @@ FaultHandler = Callable[[Request, Call], Awaitable[Response]]
 """One fault: gets the request and a way to call the correct app; returns what to answer."""
 
 
+async def read_request(scope: Scope, receive: Receive) -> Request | None:
+    """The whole request of ``scope`` (None when the client left before sending it all)."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    return Request(
+        method=scope["method"],
+        path=scope["path"],
+        headers=tuple(scope.get("headers", ())),
+        body=bytes(body),
+        scope=scope,
+    )
+
+
 class FaultMiddleware:
     """Wraps an ASGI app so that ``handler`` decides every HTTP response."""
 
@@ -163,21 +183,9 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
-        request = Request(
-            method=scope["method"],
-            path=scope["path"],
-            headers=tuple(scope.get("headers", ())),
-            body=bytes(body),
-            scope=scope,
-        )
+        request = await read_request(scope, receive)
+        if request is None:
+            return
         response = await self.handler(request, self._call)
         headers = [(k, v) for k, v in response.headers if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(response.body)).encode()))

@@ -12,7 +12,17 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from ._asgi import ASGIApp, Call, FaultMiddleware, Receive, Request, Response, Scope, Send
+from ._asgi import (
+    ASGIApp,
+    Call,
+    FaultMiddleware,
+    Receive,
+    Request,
+    Response,
+    Scope,
+    Send,
+    read_request,
+)
 
 __all__ = ["AnyHandler", "Paced", "PacedMiddleware", "paced"]
 
@@ -62,21 +72,9 @@ class PacedMiddleware(FaultMiddleware):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
-        request = Request(
-            method=scope["method"],
-            path=scope["path"],
-            headers=tuple(scope.get("headers", ())),
-            body=bytes(body),
-            scope=scope,
-        )
+        request = await read_request(scope, receive)
+        if request is None:
+            return
         answer = await self.paced_handler(request, self._call)
         if isinstance(answer, Response):
             answer = paced(answer, [answer.body])
