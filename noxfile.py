@@ -99,7 +99,7 @@ def sdk_vlmrun(session: nox.Session) -> None:
     """
     session.install("vlmrun==0.9.2", "pytest")
     # The `ci` session's environment already holds the server: reuse it rather than install twice.
-    ci_python = Path(".nox/ci/bin/python").resolve()
+    ci_python = Path(".nox/ci/bin/python").absolute()  # not resolve(): the venv is the symlink
     if ci_python.exists():
         server_python = str(ci_python)
     else:
