@@ -470,6 +470,12 @@ REGISTRY_GAPS: dict[tuple[str, str], str] = {
     ("reg-octokit-webhooks", "Repository"): "not diagnosed yet: a valid instance refused",
     ("reg-octokit-webhooks", "WebhookIssuesTyped"): "not diagnosed yet: a valid instance refused"
     " (its `organization`, seen once in CI)",
+    # Found by the derandomized draws; both documents define both components.
+    **{
+        (document, component): "not diagnosed yet: the models and JSON Schema disagree"
+        for document in ("reg-octokit-webhooks", "reg-octokit-api-github-com")
+        for component in ("WebhooksIssue", "WebhooksPullRequest5")
+    },
     ("reg-octokit-api-github-com", "NullableDeployment"): "OAS 3.0 `nullable` on a whole object"
     " component (README's known gap): null refused",
     ("reg-octokit-api-github-com", "Package"): "not diagnosed yet: a valid instance refused",
