@@ -215,13 +215,16 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def serving(token: str) -> Iterator[str]:
     """Serve the fixture app on a loopback port (a thread of this process); yield its root URL."""
+    with serving_app(create_app(token)) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving_app(app: Any) -> Iterator[str]:
+    """Serve any ASGI ``app`` on a loopback port (a thread of this process); yield its root URL."""
     port = _free_port()
     config = uvicorn.Config(
-        create_app(token),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=1,
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -229,7 +232,7 @@ def serving(token: str) -> Iterator[str]:
     deadline = time.monotonic() + 30
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the fixture server did not start")
+            raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"

@@ -12,20 +12,17 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
 
-from tests.conform_fixture_servers import create_app
+from tests.conform_fixture_servers import create_app, serving_app
 from vlmspec.cli import cli
 
 TOKEN = "verdict-token-8c1e5a2f7b"
@@ -178,36 +175,10 @@ def wrapper(inner: App) -> App:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def serving() -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        wrapper(cast(App, create_app(TOKEN))),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+    with serving_app(wrapper(cast(App, create_app(TOKEN)))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
