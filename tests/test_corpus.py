@@ -430,9 +430,6 @@ FIDELITY_CASES = _fidelity_cases()
 # Not strict: a few draws do not always hit the gap.
 KNOWN_GAPS = {
     ("keywords-31", "Record"): "not (see test_known_gap_not)",
-    ("recursive-tree", "NodeRef"): "OAS 3.0 `nullable` on a whole object component",
-    # `properties` without `type`: JSON Schema accepts any non-object (null, 0.5); models do not.
-    ("public-webhook-example", "Pet"): "object keywords without `type: object`",
 }
 
 
@@ -459,26 +456,15 @@ def test_models_agree_with_json_schema(
 
 FIDELITY_SAMPLE = 40  # components of a large registry document, spread over the sorted names
 # Registry documents: (document, component) → the gap it hits (not strict, as above).
-_UNTYPED = "object keywords without `type: object` (README, not enforced yet)"
 REGISTRY_GAPS: dict[tuple[str, str], str] = {
-    (document, component): _UNTYPED  # petstore's Pet and Error: `required`/`properties` only
-    for document in ("reg-osv-petstore-v30", "reg-osv-petstore-v31", "reg-osv-bench-petstore-v3")
-    for component in ("Error", "Pet", "Pets")  # Pets: an array of Pet
-} | {
-    ("reg-octokit-webhooks", "AutoMerge"): "`type: [object, null]` on a whole component (the 3.1"
-    " spelling of the README's known gap for `nullable` objects): null refused",
-    ("reg-octokit-webhooks", "Repository"): "not diagnosed yet: a valid instance refused",
-    ("reg-octokit-webhooks", "WebhookIssuesTyped"): "not diagnosed yet: a valid instance refused"
-    " (its `organization`, seen once in CI)",
     # Found by the derandomized draws; both documents define both components.
     **{
         (document, component): "not diagnosed yet: the models and JSON Schema disagree"
         for document in ("reg-octokit-webhooks", "reg-octokit-api-github-com")
         for component in ("WebhooksIssue", "WebhooksPullRequest5")
     },
-    ("reg-octokit-api-github-com", "NullableDeployment"): "OAS 3.0 `nullable` on a whole object"
-    " component (README's known gap): null refused",
-    ("reg-octokit-api-github-com", "Package"): "not diagnosed yet: a valid instance refused",
+    ("reg-octokit-webhooks", "WebhookIssuesTyped"): "not diagnosed yet: a valid instance refused"
+    " (its `organization`, seen once in CI)",
     ("reg-osv-bench-stripe", "QuotesResourceComputed"): "not diagnosed yet: a valid instance"
     " refused",
 }

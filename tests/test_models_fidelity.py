@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +189,91 @@ def test_main_models_agree_with_json_schema(name: str) -> None:
 def test_every_component_agrees_with_json_schema(name: str) -> None:
     counts = run_differential(name, draws=20)
     assert sum(counts.values()) >= 20 * (MUTATIONS_PER_DRAW + 1)
+
+
+# --- Small specs: one keyword pydantic cannot spell per case (no download needed) --------------
+
+
+def small_models(tmp_path: Path, schemas: dict[str, Any], openapi: str = "3.1.0") -> Any:
+    """The models module generated for ``schemas``, imported under a name of its own."""
+    from vlmspec.codegen import render_models
+
+    document = {"openapi": openapi, "info": {"title": "t", "version": "1"}, "paths": {}}
+    document["components"] = {"schemas": copy.deepcopy(schemas)}
+    source = render_models(document, "small")
+    assert isinstance(source, str), source
+    name = f"small_models_{tmp_path.name}".replace("-", "_")
+    (tmp_path / f"{name}.py").write_text(source, "utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def agree(module: Any, schemas: dict[str, Any], name: str, instance: Any, openapi: str) -> bool:
+    """Both validation modes agree with jsonschema on ``instance``; returns the verdict."""
+    components = {"schemas": as_2020(schemas, openapi)}
+    schema = {"$ref": f"#/components/schemas/{name}", "components": components}
+    expected = jsonschema.Draft202012Validator(schema).is_valid(instance)
+    assert model_verdicts(getattr(module, name), instance) == (expected, expected), instance
+    return bool(expected)
+
+
+def as_2020(node: Any, openapi: str) -> Any:
+    """OAS 3.0 `nullable: true` as JSON Schema 2020-12 says it: a `null` alternative."""
+    if not openapi.startswith("3.0"):
+        return node
+    if isinstance(node, list):
+        return [as_2020(item, openapi) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {k: as_2020(v, openapi) for k, v in node.items() if k != "nullable"}
+    return {"anyOf": [converted, {"type": "null"}]} if node.get("nullable") is True else converted
+
+
+_OBJECT = {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}
+SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] = {
+    # An inline `repository` object met first took the component's name (GitHub's Repository).
+    "component keeps its name": (
+        "3.1.0",
+        {
+            "Event": {"type": "object", "properties": {"repository": {**_OBJECT, "required": []}}},
+            "Repository": _OBJECT,
+        },
+        "Repository",
+        [({"id": 1}, True), ({}, False), ({"id": "x"}, False)],
+    ),
+    # GitHub REST's NullableDeployment, recursive-tree's NodeRef.
+    "3.0 nullable object component": (
+        "3.0.3",
+        {"Deployment": {**_OBJECT, "nullable": True}},
+        "Deployment",
+        [(None, True), ({"id": 1}, True), ({}, False), (1, False)],
+    ),
+    # GitHub webhooks' AutoMerge.
+    "3.1 [object, null] component": (
+        "3.1.0",
+        {"AutoMerge": {**_OBJECT, "type": ["object", "null"]}},
+        "AutoMerge",
+        [(None, True), ({"id": 1}, True), ({}, False), ("x", False)],
+    ),
+    # Petstore's Pet and Error: `required`/`properties` without `type`.
+    "object keywords without type": (
+        "3.0.0",
+        {
+            "Pet": {"required": ["id"], "properties": {"id": {"type": "integer"}}},
+            "Pets": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}},
+        },
+        "Pets",
+        [([None, 0.5, "x", [], {"id": 1}], True), ([{}], False), ([{"id": "1"}], False)],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SMALL_CASES))
+def test_small_spec_models_agree_with_json_schema(tmp_path: Path, case: str) -> None:
+    openapi, schemas, name, instances = SMALL_CASES[case]
+    module = small_models(tmp_path, schemas, openapi)
+    for instance, valid in instances:
+        assert agree(module, schemas, name, instance, openapi) is valid, instance

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import ast
 import copy
+import tempfile
 import warnings
 from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
 from typing import Any
 
+from . import _fidelity
 from ._errors import SpecError
 
 __all__ = ["render_models"]
@@ -77,15 +80,19 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
     marked = _mark_properties(document)
     options = {**_OPTIONS, "field_extra_keys": {_UNIQUE, _ONE_OF}} if marked else _OPTIONS
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch:
             warnings.simplefilter("ignore")
+            # Which class models which schema: the passes of _fidelity.py need it.
+            report = Path(scratch) / "models.json"
+            options = {**options, "emit_model_metadata": report}
             code = generate(dict(document), input_file_type=InputFileType.OpenAPI, **options)
+            metadata = _fidelity.read_metadata(report)
     except Exception as exc:  # the generator raises many types; each means "cannot model this"
         detail = " ".join(str(exc).split()) or type(exc).__name__
         return SpecError("cannot generate models", detail, source, "#/components/schemas")
     if not isinstance(code, str):
         return SpecError("cannot generate models", "expected one module", source)
-    return _refine(code, frozenset(schemas))
+    return _refine(code, frozenset(schemas), document, metadata)
 
 
 _UNIQUE = "x-vlmspec-unique-items"
@@ -236,9 +243,22 @@ def _markers(keyword_: ast.keyword) -> set[str]:
     return keys if keys <= {_UNIQUE, _ONE_OF} else set()
 
 
-def _refine(code: str, components: frozenset[str]) -> str:
+def _refine(
+    code: str,
+    components: frozenset[str],
+    document: Mapping[str, Any] | None = None,
+    metadata: list[_fidelity.MetaModel] | None = None,
+) -> str:
     """Inline branch RootModels, turn enum components into Literal aliases, use JsonInt."""
     module = ast.parse(code)
+    if metadata:
+        metadata = _fidelity.restore_component_names(module, metadata, components)
+        whole = _fidelity.whole_schema_validators(module, document or {}, metadata)
+        if whole:
+            _add_imports(module, "typing", {"Any"})
+            _add_imports(module, "pydantic", {"BaseModel", "ModelWrapValidatorHandler"})
+            _add_imports(module, "pydantic", {"model_validator"})
+            _insert_after_imports(module, ast.parse(_fidelity.helper_source(whole)).body)
     markers = _property_validators(module)
     if _UNIQUE in markers:
         module.body[1:1] = ast.parse("import json\nimport pydantic_core").body
