@@ -233,6 +233,13 @@ def as_2020(node: Any, openapi: str) -> Any:
 
 
 _OBJECT = {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}
+_STR = {"type": "string"}
+_USER_OR_TEAM = {
+    "oneOf": [{"$ref": "#/components/schemas/User"}, {"$ref": "#/components/schemas/Team"}]
+}
+_TWO_OR_THREE = {
+    "oneOf": [{"type": "integer", "multipleOf": 2}, {"type": "integer", "multipleOf": 3}]
+}
 SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] = {
     # An inline `repository` object met first took the component's name (GitHub's Repository).
     "component keeps its name": (
@@ -267,6 +274,51 @@ SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] 
         },
         "Pets",
         [([None, 0.5, "x", [], {"id": 1}], True), ([{}], False), ([{"id": "1"}], False)],
+    ),
+    # GitHub's WebhooksPullRequest5: `requested_reviewers` items are a oneOf (User, Team).
+    "oneOf in array items": (
+        "3.0.3",
+        {
+            "User": {**_OBJECT, "nullable": True},
+            "Team": {"type": "object", "required": ["slug"], "properties": {"slug": _STR}},
+            "PR": {
+                "type": "object",
+                "properties": {"reviewers": {"type": "array", "items": _USER_OR_TEAM}},
+            },
+        },
+        "PR",
+        [
+            ({"reviewers": [None, {"id": 1}, {"slug": "s"}]}, True),
+            ({"reviewers": [{"id": 1, "slug": "s"}]}, False),  # matches both branches
+        ],
+    ),
+    "oneOf as a component": (
+        "3.1.0",
+        {"Code": _TWO_OR_THREE},
+        "Code",
+        [(4, True), (9, True), (6, False), (5, False)],
+    ),
+    "oneOf in additionalProperties": (
+        "3.1.0",
+        {"Scores": {"type": "object", "additionalProperties": _TWO_OR_THREE}},
+        "Scores",
+        [({"a": 4, "b": 9}, True), ({"a": 6}, False)],
+    ),
+    "uniqueItems on a component and in items": (
+        "3.1.0",
+        {
+            "Tags": {"type": "array", "uniqueItems": True, "items": _STR},
+            "Grid": {"type": "array", "items": {"$ref": "#/components/schemas/Tags"}},
+            "Rows": {"type": "array", "items": {"type": "array", "uniqueItems": True}},
+        },
+        "Grid",
+        [([["a", "b"], []], True), ([["a", "a"]], False)],
+    ),
+    "uniqueItems in inline items": (
+        "3.1.0",
+        {"Rows": {"type": "array", "items": {"type": "array", "uniqueItems": True}}},
+        "Rows",
+        [([[1, "1"], []], True), ([[1, 1.0]], False), ([[{"a": 1}, {"a": 1}]], False)],
     ),
 }
 

@@ -15,14 +15,26 @@ location for every model); these passes read the report and edit the syntax tree
 from __future__ import annotations
 
 import ast
+import copy
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MetaModel", "read_metadata", "restore_component_names", "whole_schema_validators"]
+__all__ = [
+    "EXACTLY_ONE",
+    "UNIQUE_ITEMS",
+    "MetaModel",
+    "helper_source",
+    "nested_validators",
+    "read_metadata",
+    "restore_component_names",
+    "whole_schema_validators",
+]
 
-MetaModel = tuple[str, tuple[str, ...]]  # (class name, location of its schema in the document)
+# (class name, location of its schema in the document, field name → property name)
+MetaModel = tuple[str, tuple[str, ...], dict[str, str]]
 _COMPONENTS = ("components", "schemas")
 _OBJECT_KEYWORDS = frozenset(
     {"properties", "required", "additionalProperties", "patternProperties"}
@@ -58,21 +70,33 @@ def read_metadata(path: Path) -> list[MetaModel]:
         return []  # no report: the passes below change nothing
     models = found.get("models") if isinstance(found, dict) else None
     return [
-        (str(m["class_name"]), tuple(map(str, m["source_path"])))
+        (str(m["class_name"]), tuple(map(str, m["source_path"])), _fields(m.get("fields")))
         for m in models or []
         if isinstance(m, dict) and isinstance(m.get("source_path"), list) and m.get("class_name")
     ]
+
+
+def _fields(fields: Any) -> dict[str, str]:
+    listed = fields if isinstance(fields, list) else []
+    return {
+        str(f["name"]): str(f["original_name"])
+        for f in listed
+        if isinstance(f, dict) and f.get("name") and f.get("original_name")
+    }
 
 
 def restore_component_names(
     module: ast.Module, metadata: list[MetaModel], components: frozenset[str]
 ) -> list[MetaModel]:
     """Swap names so every component's class is named after it; returns the metadata renamed."""
+    classes: dict[str, list[str]] = {}  # component → its classes (copies beside a `$ref` too)
+    for name, where, _ in metadata:
+        if len(where) == 3 and where[:2] == _COMPONENTS and where[2] in components:
+            classes.setdefault(where[2], []).append(name)
     renames: dict[str, str] = {}
-    for name, where in metadata:
-        component = where[2] if len(where) == 3 and where[:2] == _COMPONENTS else name
-        if component != name and component in components and component not in renames:
-            renames[name], renames[component] = component, name
+    for component, names in classes.items():
+        if component not in names and component not in renames and names[0] not in renames:
+            renames[names[0]], renames[component] = component, names[0]
     if not renames:
         return metadata
     for node in ast.walk(module):
@@ -80,7 +104,7 @@ def restore_component_names(
             node.id = renames[node.id]
         elif isinstance(node, ast.ClassDef) and node.name in renames:
             node.name = renames[node.name]
-    return [(renames.get(name, name), where) for name, where in metadata]
+    return [(renames.get(name, name), where, fields) for name, where, fields in metadata]
 
 
 def whole_schema_validators(
@@ -91,7 +115,7 @@ def whole_schema_validators(
     Returns the helpers used (the caller adds their source and imports).
     """
     needed: dict[str, str] = {}
-    for name, where in metadata:
+    for name, where, _ in metadata:
         schema = _at(document, where)
         if isinstance(schema, dict) and not _NOT_PLAIN & schema.keys():
             helper = _helper_for(schema)
@@ -103,7 +127,7 @@ def whole_schema_validators(
         if helper is None or not isinstance(node, ast.ClassDef) or not _is_model(node):
             continue
         attribute = ast.parse(f'{_ATTRIBUTES[helper]} = model_validator(mode="wrap")({helper})')
-        at = next((i + 1 for i, s in enumerate(node.body) if _is_config(s)), 0)
+        at = next((i + 1 for i, s in enumerate(node.body) if _is_config(s)), _docstring(node))
         node.body[at:at] = attribute.body
         used.add(helper)
     return used
@@ -139,6 +163,145 @@ def _is_model(node: ast.ClassDef) -> bool:
     return any(isinstance(b, ast.Name) and b.id == "BaseModel" for b in node.bases)
 
 
+def _docstring(node: ast.ClassDef) -> int:
+    """Where a class body's statements start: after its docstring, if it has one."""
+    first = node.body[0].value if node.body and isinstance(node.body[0], ast.Expr) else None
+    return 1 if isinstance(first, ast.Constant) and isinstance(first.value, str) else 0
+
+
 def _is_config(node: ast.stmt) -> bool:
     targets = node.targets if isinstance(node, ast.Assign) else []
     return any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets)
+
+
+# Keywords checked by validators that _models.py defines (its `_ONE_OF` and `_UNIQUE` preludes).
+EXACTLY_ONE = "_exactly_one"
+UNIQUE_ITEMS = "_unique_items"
+_STEPS = {"items": "list", "additionalProperties": "dict"}
+
+
+@dataclass
+class _Pass:
+    roots: frozenset[str]  # RootModel classes: each checked as itself
+    used: set[str] = field(default_factory=set)  # validators the module needs
+
+
+def nested_validators(
+    module: ast.Module, document: Mapping[str, Any], metadata: list[MetaModel]
+) -> set[str]:
+    """`oneOf` exactly-one and `uniqueItems` where no property marker reaches: a RootModel's own
+    schema, array items and `additionalProperties` values (at any depth below either).
+
+    Returns the validators used (`EXACTLY_ONE`, `UNIQUE_ITEMS`).
+    """
+    classes = {n.name: n for n in module.body if isinstance(n, ast.ClassDef)}
+    run = _Pass(frozenset(name for name, node in classes.items() if _is_root_model(node)))
+    for name, where, fields in metadata:
+        node, schema = classes.pop(name, None), _at(document, where)  # each class once
+        if node is None or not isinstance(schema, dict):
+            continue
+        properties = schema.get("properties")
+        for item in node.body:
+            if not (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)):
+                continue
+            attribute = item.target.id
+            if attribute == "root" and _is_root_model(node):
+                item.annotation = _checked(item.annotation, schema, run, top=True)
+            elif isinstance(properties, dict) and isinstance(
+                properties.get(fields.get(attribute)), dict
+            ):
+                # The property's own oneOf/uniqueItems: _models.py's markers; here what is below.
+                sub = properties[fields[attribute]]
+                item.annotation = _checked(item.annotation, sub, run, top=False)
+    return run.used
+
+
+def _checked(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass, top: bool) -> ast.expr:
+    """``annotation`` with validators for ``schema``'s nested keywords (its own when ``top``)."""
+    head, extras = _unwrap(annotation)
+    depth_first = _descend(head, schema, run, 0)
+    validators = _validators(depth_first, schema, run) if top else []
+    if not validators:
+        return annotation if head is depth_first else _rewrap(depth_first, extras)
+    return _rewrap(depth_first, [*extras, *validators])
+
+
+def _descend(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass, depth: int) -> ast.expr:
+    """Wrap the element type of ``list[...]``/``dict[str, ...]`` members for items/values."""
+    if depth > 8 or "$ref" in schema:
+        return annotation  # a component's class carries its own checks
+    for step, container in _STEPS.items():
+        sub = schema.get(step)
+        if not isinstance(sub, dict) or "$ref" in sub:
+            continue
+        for member in _members(annotation):
+            if not (isinstance(member, ast.Subscript) and _id(member.value) == container):
+                continue
+            if container == "list":
+                member.slice = _element(member.slice, sub, run, depth)
+            elif isinstance(member.slice, ast.Tuple) and len(member.slice.elts) == 2:
+                elts = member.slice.elts
+                elts[1] = _element(elts[1], sub, run, depth)
+    return annotation
+
+
+def _element(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass, depth: int) -> ast.expr:
+    head, extras = _unwrap(annotation)
+    if _id(head) in run.roots:
+        return annotation  # a RootModel of its own (`GridItem`), checked as one, inlined later
+    head = _descend(head, schema, run, depth + 1)
+    validators = _validators(head, schema, run)
+    return _rewrap(head, [*extras, *validators]) if validators or extras else head
+
+
+def _validators(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass) -> list[ast.expr]:
+    found: list[ast.expr] = []
+    branches = [m for m in _members(annotation) if _id(m) != "MISSING" and not _is_none(m)]
+    one_of = schema.get("oneOf")
+    undiscriminated = isinstance(one_of, list) and "discriminator" not in schema
+    if undiscriminated and len(branches) > 1:
+        exactly = _call(EXACTLY_ONE, *(copy.deepcopy(b) for b in branches))
+        found.append(_call("BeforeValidator", exactly))
+        run.used.add(EXACTLY_ONE)
+    if schema.get("uniqueItems") is True:
+        found.append(_call("AfterValidator", ast.Name(id=UNIQUE_ITEMS, ctx=ast.Load())))
+        run.used.add(UNIQUE_ITEMS)
+    return found
+
+
+def _unwrap(annotation: ast.expr) -> tuple[ast.expr, list[ast.expr]]:
+    """(type, metadata) of ``Annotated[type, *metadata]``; (annotation, []) otherwise."""
+    is_annotated = isinstance(annotation, ast.Subscript) and _id(annotation.value) == "Annotated"
+    parts = annotation.slice if isinstance(annotation, ast.Subscript) else None
+    if is_annotated and isinstance(parts, ast.Tuple) and parts.elts:
+        return parts.elts[0], list(parts.elts[1:])
+    return annotation, []
+
+
+def _rewrap(annotation: ast.expr, extras: list[ast.expr]) -> ast.expr:
+    if not extras:
+        return annotation
+    elts = ast.Tuple(elts=[annotation, *extras], ctx=ast.Load())
+    return ast.Subscript(value=ast.Name(id="Annotated", ctx=ast.Load()), slice=elts, ctx=ast.Load())
+
+
+def _members(annotation: ast.expr) -> list[ast.expr]:
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _members(annotation.left) + _members(annotation.right)
+    return [annotation]
+
+
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[])
+
+
+def _id(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _is_root_model(node: ast.ClassDef) -> bool:
+    return any(isinstance(b, ast.Subscript) and _id(b.value) == "RootModel" for b in node.bases)

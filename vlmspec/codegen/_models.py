@@ -260,6 +260,12 @@ def _refine(
             _add_imports(module, "pydantic", {"model_validator"})
             _insert_after_imports(module, ast.parse(_fidelity.helper_source(whole)).body)
     markers = _property_validators(module)
+    if metadata:
+        nested = _fidelity.nested_validators(module, document or {}, metadata)
+        markers |= {_ONE_OF} if _fidelity.EXACTLY_ONE in nested else set()
+        markers |= {_UNIQUE} if _fidelity.UNIQUE_ITEMS in nested else set()
+        if nested:
+            _add_imports(module, "typing", {"Annotated"})
     if _UNIQUE in markers:
         module.body[1:1] = ast.parse("import json\nimport pydantic_core").body
         _add_imports(module, "typing", {"TypeVar"})
