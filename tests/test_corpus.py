@@ -426,26 +426,10 @@ def _fidelity_cases() -> list[tuple[str, str]]:
 
 
 FIDELITY_CASES = _fidelity_cases()
-# Keywords pydantic cannot spell and the models do not enforce yet (see README, "Generated code").
-# Not strict: a few draws do not always hit the gap.
-KNOWN_GAPS = {
-    ("keywords-31", "Record"): "not (see test_known_gap_not)",
-}
 
 
 @pytest.mark.parametrize(
-    ("name", "component"),
-    [
-        pytest.param(
-            n,
-            c,
-            id=f"{n}:{c}",
-            marks=[pytest.mark.xfail(strict=False, reason=KNOWN_GAPS[(n, c)])]
-            if (n, c) in KNOWN_GAPS
-            else [],
-        )
-        for n, c in FIDELITY_CASES
-    ],
+    ("name", "component"), [pytest.param(n, c, id=f"{n}:{c}") for n, c in FIDELITY_CASES]
 )
 def test_models_agree_with_json_schema(
     corpus: dict[str, Generated], name: str, component: str
@@ -657,14 +641,17 @@ def test_unique_items_on_a_property(corpus: dict[str, Generated]) -> None:
         k.Record.model_validate({"id": 1, "labels": ["x", "x"]})
 
 
-@pytest.mark.xfail(strict=True, reason="not enforced yet: `not` (README)")
-def test_known_gap_not(corpus: dict[str, Generated]) -> None:
-    """ "" is what the property's `not` excludes."""
+def test_not_excludes_what_its_schema_accepts(corpus: dict[str, Generated]) -> None:
+    """ "" is what the property's `not` excludes; any other value is valid."""
     import pydantic
 
     m = corpus["keywords-31"].module("models")
+    assert m.Record.model_validate({"id": 1, "not_empty": "x"}).not_empty == "x"
+    assert m.Record.model_validate_json('{"id": 1, "not_empty": null}').not_empty is None
     with pytest.raises(pydantic.ValidationError):
         m.Record.model_validate({"id": 1, "not_empty": ""})
+    with pytest.raises(pydantic.ValidationError):
+        m.Record.model_validate_json('{"id": 1, "not_empty": ""}')
 
 
 def test_one_of_means_exactly_one(corpus: dict[str, Generated]) -> None:

@@ -320,6 +320,59 @@ SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] 
         "Rows",
         [([[1, "1"], []], True), ([[1, 1.0]], False), ([[{"a": 1}, {"a": 1}]], False)],
     ),
+    # keywords-31's Record.not_empty; a typeless numeric `not` (vacuously true of non-numbers).
+    "not on properties and items": (
+        "3.1.0",
+        {
+            "Record": {
+                "type": "object",
+                "properties": {
+                    "not_empty": {"not": {"const": ""}},
+                    "codes": {"type": "array", "items": {"not": {"multipleOf": 3}}},
+                },
+            }
+        },
+        "Record",
+        [
+            ({"not_empty": "x", "codes": [1, 2, 4.5]}, True),
+            ({"not_empty": None}, True),
+            ({"not_empty": ""}, False),
+            ({"codes": [6]}, False),
+            ({"codes": ["x"]}, False),  # "x" is valid against {multipleOf: 3}, so excluded
+        ],
+    ),
+    # OpenAI's ImageRefParam: `not: {required: [image_url, file_id]}` beside an anyOf.
+    "not on a component": (
+        "3.1.0",
+        {
+            "ImageRef": {
+                "type": "object",
+                "properties": {"a": _STR, "b": _STR},
+                "anyOf": [{"required": ["a"]}, {"required": ["b"]}],
+                "not": {"required": ["a", "b"]},
+                "additionalProperties": False,
+            },
+            "Plain": {
+                "type": "object",
+                "properties": {"a": _STR, "b": _STR},
+                "not": {"required": ["a", "b"]},
+            },
+        },
+        "ImageRef",
+        [({"a": "x"}, True), ({"b": "y"}, True), ({"a": "x", "b": "y"}, False), (5, False)],
+    ),
+    "not on a model": (
+        "3.1.0",
+        {
+            "Plain": {
+                "type": "object",
+                "properties": {"a": _STR, "b": _STR},
+                "not": {"required": ["a", "b"]},
+            },
+        },
+        "Plain",
+        [({"a": "x"}, True), ({}, True), ({"a": "x", "b": "y"}, False), ([], False)],
+    ),
 }
 
 

@@ -24,10 +24,13 @@ from typing import Any
 
 __all__ = [
     "EXACTLY_ONE",
+    "NONE_OF",
     "UNIQUE_ITEMS",
     "MetaModel",
     "helper_source",
+    "hoist_not",
     "nested_validators",
+    "none_of_source",
     "read_metadata",
     "restore_component_names",
     "whole_schema_validators",
@@ -41,6 +44,14 @@ _OBJECT_KEYWORDS = frozenset(
     | {"minProperties", "maxProperties", "propertyNames", "dependentRequired"}
 )
 _NOT_PLAIN = frozenset({"$ref", "allOf", "anyOf", "oneOf", "not", "enum", "const", "if"})
+_COMPOSED = frozenset({"allOf", "anyOf", "oneOf"})
+_TYPES = ("string", "number", "integer", "boolean", "null", "array", "object")
+_TYPED_KEYWORDS = {
+    "number": frozenset(
+        {"multipleOf", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+    ),
+    "string": frozenset({"minLength", "maxLength", "pattern"}),
+}
 
 # Validators on the class itself: the generated module defines these helpers once.
 _NULL = "_accept_null"
@@ -117,6 +128,8 @@ def whole_schema_validators(
     needed: dict[str, str] = {}
     for name, where, _ in metadata:
         schema = _at(document, where)
+        if _COMPOSED & set(where):
+            continue  # a branch: the generator merged its parent's keywords into the class
         if isinstance(schema, dict) and not _NOT_PLAIN & schema.keys():
             helper = _helper_for(schema)
             if helper is not None:
@@ -174,6 +187,104 @@ def _is_config(node: ast.stmt) -> bool:
     return any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets)
 
 
+# `not`: pydantic has no spelling, and the generator ignores the keyword. Its schema becomes a
+# component of its own (`Not<Component>`, a class or alias like any other), so a validator can
+# refuse what that type accepts.
+NONE_OF = "_none_of"
+_NONE_OF_PRELUDE = '''
+def _none_of(excluded: Any) -> Callable[[Any], Any]:
+    """JSON Schema's `not`: a value the excluded schema accepts is invalid."""
+    adapters: list[TypeAdapter[Any]] = []
+
+    def check(value: Any) -> Any:
+        if not adapters:
+            adapters.append(TypeAdapter(excluded))
+        try:
+            adapters[0].validate_python(value)
+        except ValueError:  # pydantic's ValidationError: not excluded, so valid here
+            return value
+        raise ValueError("value matches the schema that `not` excludes")
+
+    return check
+
+
+def _excluding(
+    excluded: Any,
+) -> Callable[[type[BaseModel], Any, ModelWrapValidatorHandler[Any]], Any]:
+    """`not` beside an object's own keywords: checked before the model validates."""
+    check = _none_of(excluded)
+
+    def wrap(cls: type[BaseModel], value: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        return handler(check(value))
+
+    return wrap
+'''
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_VALUES = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then")
+
+
+def hoist_not(document: dict[str, Any]) -> bool:
+    """Move every inline `not` schema to a component and point `not` at it; True if any."""
+    schemas = (document.get("components") or {}).get("schemas")
+    if not isinstance(schemas, dict):
+        return False
+    found = False
+    for owner in list(schemas):
+        stack = [schemas[owner]]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, dict):
+                continue
+            excluded = node.get("not")
+            if isinstance(excluded, dict) and "$ref" not in excluded:
+                name, index = f"Not{owner}", 1
+                while name in schemas:
+                    index += 1
+                    name = f"Not{owner}{index}"
+                schemas[name] = _modelable(excluded)
+                stack.append(excluded)
+                node["not"] = {"$ref": f"#/components/schemas/{name}"}
+                found = True
+            stack.extend(_subschemas(node))
+    return found
+
+
+def _modelable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` as the generator can model it: `required` names without a property schema
+    (OpenAI's `not: {required: [image_url, file_id]}`) get an empty one, else no field holds them.
+    """
+    if "type" not in schema:
+        for kind, keywords in _TYPED_KEYWORDS.items():
+            if keywords & schema.keys():  # vacuously true of every other type: say so
+                others = [t for t in _TYPES if t not in (kind, "integer")]
+                return {"anyOf": [{**schema, "type": kind}, {"type": others}]}
+    required = schema.get("required")
+    if not isinstance(required, list) or schema.get("type") not in (None, "object"):
+        return schema
+    properties = schema.get("properties")
+    properties = dict(properties) if isinstance(properties, dict) else {}
+    for name in required:
+        properties.setdefault(str(name), {})
+    return {**schema, "properties": properties}
+
+
+def _subschemas(node: dict[str, Any]) -> list[Any]:
+    """The schemas directly inside ``node`` (never `example`, `default`, `enum`: data)."""
+    found: list[Any] = [node.get(k) for k in _SCHEMA_VALUES if k != "not"]
+    for key in _SCHEMA_MAPS:
+        value = node.get(key)
+        found += list(value.values()) if isinstance(value, dict) else []
+    for key in _SCHEMA_LISTS:
+        value = node.get(key)
+        found += value if isinstance(value, list) else []
+    return found
+
+
+def none_of_source() -> str:
+    return _NONE_OF_PRELUDE
+
+
 # Keywords checked by validators that _models.py defines (its `_ONE_OF` and `_UNIQUE` preludes).
 EXACTLY_ONE = "_exactly_one"
 UNIQUE_ITEMS = "_unique_items"
@@ -190,9 +301,10 @@ def nested_validators(
     module: ast.Module, document: Mapping[str, Any], metadata: list[MetaModel]
 ) -> set[str]:
     """`oneOf` exactly-one and `uniqueItems` where no property marker reaches: a RootModel's own
-    schema, array items and `additionalProperties` values (at any depth below either).
+    schema, array items and `additionalProperties` values (at any depth below either); `not`
+    there, on properties and on a model's own schema.
 
-    Returns the validators used (`EXACTLY_ONE`, `UNIQUE_ITEMS`).
+    Returns the validators used (`EXACTLY_ONE`, `UNIQUE_ITEMS`, `NONE_OF`).
     """
     classes = {n.name: n for n in module.body if isinstance(n, ast.ClassDef)}
     run = _Pass(frozenset(name for name, node in classes.items() if _is_root_model(node)))
@@ -200,6 +312,12 @@ def nested_validators(
         node, schema = classes.pop(name, None), _at(document, where)  # each class once
         if node is None or not isinstance(schema, dict):
             continue
+        excluded = _excluded(schema)
+        if excluded is not None and _is_model(node):
+            wrap = f'_not = model_validator(mode="wrap")(_excluding({excluded}))'
+            at = next((i + 1 for i, s in enumerate(node.body) if _is_config(s)), _docstring(node))
+            node.body[at:at] = ast.parse(wrap).body
+            run.used.add(NONE_OF)
         properties = schema.get("properties")
         for item in node.body:
             if not (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)):
@@ -220,7 +338,7 @@ def _checked(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass, top: b
     """``annotation`` with validators for ``schema``'s nested keywords (its own when ``top``)."""
     head, extras = _unwrap(annotation)
     depth_first = _descend(head, schema, run, 0)
-    validators = _validators(depth_first, schema, run) if top else []
+    validators = _validators(depth_first, schema, run) if top else _not_validators(schema, run)
     if not validators:
         return annotation if head is depth_first else _rewrap(depth_first, extras)
     return _rewrap(depth_first, [*extras, *validators])
@@ -266,7 +384,24 @@ def _validators(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass) -> 
     if schema.get("uniqueItems") is True:
         found.append(_call("AfterValidator", ast.Name(id=UNIQUE_ITEMS, ctx=ast.Load())))
         run.used.add(UNIQUE_ITEMS)
-    return found
+    return [*found, *_not_validators(schema, run)]
+
+
+def _not_validators(schema: Mapping[str, Any], run: _Pass) -> list[ast.expr]:
+    excluded = _excluded(schema)
+    if excluded is None:
+        return []
+    run.used.add(NONE_OF)
+    return [_call("BeforeValidator", _call(NONE_OF, ast.Name(id=excluded, ctx=ast.Load())))]
+
+
+def _excluded(schema: Mapping[str, Any]) -> str | None:
+    """The component `not` names (after hoist_not), if any."""
+    ref = schema.get("not", {}).get("$ref") if isinstance(schema.get("not"), dict) else None
+    prefix = "#/components/schemas/"
+    if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :].isidentifier():
+        return ref[len(prefix) :]
+    return None
 
 
 def _unwrap(annotation: ast.expr) -> tuple[ast.expr, list[ast.expr]]:

@@ -78,6 +78,8 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
     if not isinstance(schemas, Mapping) or not schemas:
         return _EMPTY  # the generator refuses a document without schemas; nothing to model
     marked = _mark_properties(document)
+    if isinstance(document, dict):
+        _fidelity.hoist_not(document)
     options = {**_OPTIONS, "field_extra_keys": {_UNIQUE, _ONE_OF}} if marked else _OPTIONS
     try:
         with warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch:
@@ -266,6 +268,13 @@ def _refine(
         markers |= {_UNIQUE} if _fidelity.UNIQUE_ITEMS in nested else set()
         if nested:
             _add_imports(module, "typing", {"Annotated"})
+        if _fidelity.NONE_OF in nested:
+            if _ONE_OF not in markers:  # else its prelude imports Callable
+                module.body[1:1] = ast.parse("from collections.abc import Callable").body
+            _add_imports(module, "typing", {"Any"})
+            _add_imports(module, "pydantic", {"BaseModel", "BeforeValidator", "TypeAdapter"})
+            _add_imports(module, "pydantic", {"ModelWrapValidatorHandler", "model_validator"})
+            _insert_after_imports(module, ast.parse(_fidelity.none_of_source()).body)
     if _UNIQUE in markers:
         module.body[1:1] = ast.parse("import json\nimport pydantic_core").body
         _add_imports(module, "typing", {"TypeVar"})
