@@ -234,6 +234,7 @@ def as_2020(node: Any, openapi: str) -> Any:
 
 _OBJECT = {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}
 _STR = {"type": "string"}
+_NULLABLE_USER = {"title": "User", "type": ["object", "null"], "properties": {"login": _STR}}
 _USER_OR_TEAM = {
     "oneOf": [{"$ref": "#/components/schemas/User"}, {"$ref": "#/components/schemas/Team"}]
 }
@@ -372,6 +373,35 @@ SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] 
         },
         "Plain",
         [({"a": "x"}, True), ({}, True), ({"a": "x", "b": "y"}, False), ([], False)],
+    ),
+    # GitHub webhooks' WebhooksIssue (and WebhookIssuesTyped through it): an allOf elsewhere
+    # merges the same nullable `user` with a non-null one, and the generator shares one model
+    # (the names matter: they decide which site the generator models first).
+    "null kept on a property whose model is shared": (
+        "3.1.0",
+        {
+            "WebhookIssueCommentCreated": {
+                "type": "object",
+                "properties": {
+                    "issue": {
+                        "allOf": [
+                            {"type": "object", "properties": {"user": _NULLABLE_USER}},
+                            {
+                                "type": "object",
+                                "properties": {"user": {"type": "object", "properties": {}}},
+                            },
+                        ]
+                    }
+                },
+            },
+            "WebhooksIssue": {
+                "type": "object",
+                "properties": {"user": _NULLABLE_USER},
+                "required": ["user"],
+            },
+        },
+        "WebhooksIssue",
+        [({"user": None}, True), ({"user": {"login": "x"}}, True), ({"user": 1}, False)],
     ),
 }
 

@@ -331,6 +331,8 @@ def nested_validators(
                 # The property's own oneOf/uniqueItems: _models.py's markers; here what is below.
                 sub = properties[fields[attribute]]
                 item.annotation = _checked(item.annotation, sub, run, top=False)
+                if _admits_null(sub):
+                    item.annotation = _with_none(item.annotation)
     return run.used
 
 
@@ -402,6 +404,22 @@ def _excluded(schema: Mapping[str, Any]) -> str | None:
     if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :].isidentifier():
         return ref[len(prefix) :]
     return None
+
+
+def _admits_null(schema: Mapping[str, Any]) -> bool:
+    kind = schema.get("type")
+    return schema.get("nullable") is True or (isinstance(kind, list) and "null" in kind)
+
+
+def _with_none(annotation: ast.expr) -> ast.expr:
+    """``annotation`` admitting None: the generator shares one model between a property that
+    admits null and one that does not (an `allOf` merging both, GitHub's `WebhooksIssue.user`),
+    and drops null from both."""
+    head, extras = _unwrap(annotation)
+    if any(_is_none(m) or _id(m) == "Any" for m in _members(head)):
+        return annotation
+    union = ast.BinOp(left=head, op=ast.BitOr(), right=ast.Constant(value=None))
+    return _rewrap(union, extras)
 
 
 def _unwrap(annotation: ast.expr) -> tuple[ast.expr, list[ast.expr]]:
