@@ -1,7 +1,7 @@
 """Fidelity passes that need to know which schema each generated class models.
 
-datamodel-code-generator reports that itself (`emit_model_metadata`: class name and the schema's
-location for every model); these passes read the report and edit the syntax tree:
+datamodel-code-generator reports that itself (`emit_model_metadata`: class name, the schema's
+location and the fields of every model); these passes read the report and edit the syntax tree:
 
 - a component keeps its own name: the generator names inline models after their property and
   gives the name to whichever schema it meets first, so an inline `repository` object could take
@@ -9,7 +9,13 @@ location for every model); these passes read the report and edit the syntax tree
 - a class accepts null when its schema does (OAS 3.0 `nullable: true`, 3.1 `type: [object,
   null]`) and any non-object when its schema has object keywords but no `type` (JSON Schema
   applies `properties`/`required` to objects only: petstore's `Pet`), by a wrap validator that
-  hands everything else to the model.
+  hands everything else to the model;
+- `oneOf` exactly-one and `uniqueItems` on a RootModel's own schema, array items and
+  `additionalProperties` values (on a property itself, _models.py's markers do it);
+- `not`: its schema is hoisted to a component before generation (`hoist_not`), and a validator
+  refuses what that component's type accepts;
+- a property that admits null keeps `| None` when the generator shared its model with a site
+  that does not.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ._fidelity_not import NONE_OF, excluded, hoist_not, none_of_source
 
 __all__ = [
     "EXACTLY_ONE",
@@ -45,14 +53,6 @@ _OBJECT_KEYWORDS = frozenset(
 )
 _NOT_PLAIN = frozenset({"$ref", "allOf", "anyOf", "oneOf", "not", "enum", "const", "if"})
 _COMPOSED = frozenset({"allOf", "anyOf", "oneOf"})
-_TYPES = ("string", "number", "integer", "boolean", "null", "array", "object")
-_TYPED_KEYWORDS = {
-    "number": frozenset(
-        {"multipleOf", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
-    ),
-    "string": frozenset({"minLength", "maxLength", "pattern"}),
-}
-
 # Validators on the class itself: the generated module defines these helpers once.
 _NULL = "_accept_null"
 _NON_OBJECTS = "_accept_non_objects"
@@ -187,104 +187,6 @@ def _is_config(node: ast.stmt) -> bool:
     return any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets)
 
 
-# `not`: pydantic has no spelling, and the generator ignores the keyword. Its schema becomes a
-# component of its own (`Not<Component>`, a class or alias like any other), so a validator can
-# refuse what that type accepts.
-NONE_OF = "_none_of"
-_NONE_OF_PRELUDE = '''
-def _none_of(excluded: Any) -> Callable[[Any], Any]:
-    """JSON Schema's `not`: a value the excluded schema accepts is invalid."""
-    adapters: list[TypeAdapter[Any]] = []
-
-    def check(value: Any) -> Any:
-        if not adapters:
-            adapters.append(TypeAdapter(excluded))
-        try:
-            adapters[0].validate_python(value)
-        except ValueError:  # pydantic's ValidationError: not excluded, so valid here
-            return value
-        raise ValueError("value matches the schema that `not` excludes")
-
-    return check
-
-
-def _excluding(
-    excluded: Any,
-) -> Callable[[type[BaseModel], Any, ModelWrapValidatorHandler[Any]], Any]:
-    """`not` beside an object's own keywords: checked before the model validates."""
-    check = _none_of(excluded)
-
-    def wrap(cls: type[BaseModel], value: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        return handler(check(value))
-
-    return wrap
-'''
-_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SCHEMA_VALUES = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then")
-
-
-def hoist_not(document: dict[str, Any]) -> bool:
-    """Move every inline `not` schema to a component and point `not` at it; True if any."""
-    schemas = (document.get("components") or {}).get("schemas")
-    if not isinstance(schemas, dict):
-        return False
-    found = False
-    for owner in list(schemas):
-        stack = [schemas[owner]]
-        while stack:
-            node = stack.pop()
-            if not isinstance(node, dict):
-                continue
-            excluded = node.get("not")
-            if isinstance(excluded, dict) and "$ref" not in excluded:
-                name, index = f"Not{owner}", 1
-                while name in schemas:
-                    index += 1
-                    name = f"Not{owner}{index}"
-                schemas[name] = _modelable(excluded)
-                stack.append(excluded)
-                node["not"] = {"$ref": f"#/components/schemas/{name}"}
-                found = True
-            stack.extend(_subschemas(node))
-    return found
-
-
-def _modelable(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` as the generator can model it: `required` names without a property schema
-    (OpenAI's `not: {required: [image_url, file_id]}`) get an empty one, else no field holds them.
-    """
-    if "type" not in schema:
-        for kind, keywords in _TYPED_KEYWORDS.items():
-            if keywords & schema.keys():  # vacuously true of every other type: say so
-                others = [t for t in _TYPES if t not in (kind, "integer")]
-                return {"anyOf": [{**schema, "type": kind}, {"type": others}]}
-    required = schema.get("required")
-    if not isinstance(required, list) or schema.get("type") not in (None, "object"):
-        return schema
-    properties = schema.get("properties")
-    properties = dict(properties) if isinstance(properties, dict) else {}
-    for name in required:
-        properties.setdefault(str(name), {})
-    return {**schema, "properties": properties}
-
-
-def _subschemas(node: dict[str, Any]) -> list[Any]:
-    """The schemas directly inside ``node`` (never `example`, `default`, `enum`: data)."""
-    found: list[Any] = [node.get(k) for k in _SCHEMA_VALUES if k != "not"]
-    for key in _SCHEMA_MAPS:
-        value = node.get(key)
-        found += list(value.values()) if isinstance(value, dict) else []
-    for key in _SCHEMA_LISTS:
-        value = node.get(key)
-        found += value if isinstance(value, list) else []
-    return found
-
-
-def none_of_source() -> str:
-    return _NONE_OF_PRELUDE
-
-
 # Keywords checked by validators that _models.py defines (its `_ONE_OF` and `_UNIQUE` preludes).
 EXACTLY_ONE = "_exactly_one"
 UNIQUE_ITEMS = "_unique_items"
@@ -312,9 +214,9 @@ def nested_validators(
         node, schema = classes.pop(name, None), _at(document, where)  # each class once
         if node is None or not isinstance(schema, dict):
             continue
-        excluded = _excluded(schema)
-        if excluded is not None and _is_model(node):
-            wrap = f'_not = model_validator(mode="wrap")(_excluding({excluded}))'
+        refused = excluded(schema)
+        if refused is not None and _is_model(node):
+            wrap = f'_not = model_validator(mode="wrap")(_excluding({refused}))'
             at = next((i + 1 for i, s in enumerate(node.body) if _is_config(s)), _docstring(node))
             node.body[at:at] = ast.parse(wrap).body
             run.used.add(NONE_OF)
@@ -390,20 +292,11 @@ def _validators(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass) -> 
 
 
 def _not_validators(schema: Mapping[str, Any], run: _Pass) -> list[ast.expr]:
-    excluded = _excluded(schema)
-    if excluded is None:
+    refused = excluded(schema)
+    if refused is None:
         return []
     run.used.add(NONE_OF)
-    return [_call("BeforeValidator", _call(NONE_OF, ast.Name(id=excluded, ctx=ast.Load())))]
-
-
-def _excluded(schema: Mapping[str, Any]) -> str | None:
-    """The component `not` names (after hoist_not), if any."""
-    ref = schema.get("not", {}).get("$ref") if isinstance(schema.get("not"), dict) else None
-    prefix = "#/components/schemas/"
-    if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :].isidentifier():
-        return ref[len(prefix) :]
-    return None
+    return [_call("BeforeValidator", _call(NONE_OF, ast.Name(id=refused, ctx=ast.Load())))]
 
 
 def _admits_null(schema: Mapping[str, Any]) -> bool:
