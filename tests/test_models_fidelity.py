@@ -403,6 +403,29 @@ SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] 
         "WebhooksIssue",
         [({"user": None}, True), ({"user": {"login": "x"}}, True), ({"user": 1}, False)],
     ),
+    # Stripe's QuotesResourceComputed (through Price): `format` is an annotation in JSON Schema.
+    "formats the generator maps to other types": (
+        "3.0.3",
+        {
+            "Price": {
+                "type": "object",
+                "properties": {
+                    "unit_amount_decimal": {"type": "string", "format": "decimal"},
+                    "amount": {"type": "number", "format": "decimal"},
+                    "at": {"type": "number", "format": "unixtime"},
+                    "when": {"type": "integer", "format": "date-time"},
+                    "id": {"type": "string", "format": "uuid4"},
+                },
+            }
+        },
+        "Price",
+        [
+            ({"unit_amount_decimal": "", "id": "x"}, True),
+            ({"amount": 1.5, "at": 1.5, "when": 5}, True),
+            ({"amount": "1.5"}, False),
+            ({"when": "2020-01-01T00:00:00Z"}, False),
+        ],
+    ),
 }
 
 

@@ -29,6 +29,18 @@ _STRING_FORMATS = (
     "relative-json-pointer", "time", "uri", "uri-reference", "uri-template", "uuid",
 )  # fmt: skip
 
+# More formats the generator turns into other types: Stripe's `{type: string, format: decimal}`
+# became Decimal, which refuses "" and parses "1.5"; `{type: number, format: unixtime}` became int.
+_MORE_FORMATS = [
+    *(f"{name}=string" for name in ("decimal", "integer", "unixtime", "ulid", "path")),
+    *(f"{name}=string" for name in ("date-time-local", "time-local", "timestamp with time zone")),
+    *(f"{name}=string" for name in ("ipv4-network", "ipv6-network")),
+    *(f"uuid{n}=string" for n in range(1, 6)),
+    *(f"number+{name}=number" for name in ("decimal", "date-time", "time", "time-delta")),
+    "number+unixtime=number",
+    "integer+date-time=integer",
+]
+
 # Each option closes a gap between pydantic's lax defaults and JSON Schema.
 _OPTIONS: dict[str, Any] = {
     "target_python_version": "3.11",
@@ -47,7 +59,7 @@ _OPTIONS: dict[str, Any] = {
     "keep_model_order": True,
     "formatters": [],  # none: ruff formats the final text once (see _generate)
     # `format` is an annotation in JSON Schema 2020-12: "not-a-date" is a valid date-time string.
-    "type_mappings": [f"{name}=string" for name in _STRING_FORMATS],
+    "type_mappings": [f"{name}=string" for name in _STRING_FORMATS] + _MORE_FORMATS,
 }
 
 # A number with a zero fraction is a JSON Schema `integer`; pydantic's StrictInt refuses it.
