@@ -439,19 +439,6 @@ def test_models_agree_with_json_schema(
 
 
 FIDELITY_SAMPLE = 40  # components of a large registry document, spread over the sorted names
-# Registry documents: (document, component) → the gap it hits (not strict, as above).
-REGISTRY_GAPS: dict[tuple[str, str], str] = {
-    # Found by the derandomized draws; both documents define both components.
-    **{
-        (document, component): "not diagnosed yet: the models and JSON Schema disagree"
-        for document in ("reg-octokit-webhooks", "reg-octokit-api-github-com")
-        for component in ("WebhooksIssue", "WebhooksPullRequest5")
-    },
-    ("reg-octokit-webhooks", "WebhookIssuesTyped"): "not diagnosed yet: a valid instance refused"
-    " (its `organization`, seen once in CI)",
-    ("reg-osv-bench-stripe", "QuotesResourceComputed"): "not diagnosed yet: a valid instance"
-    " refused",
-}
 
 
 @pytest.mark.parametrize("name", _cases(sorted(REGISTRY)))
@@ -467,7 +454,7 @@ def test_registry_models_agree_with_json_schema(corpus: Corpus, name: str) -> No
     found = {}
     for component in components:
         disagreements = _disagreements(corpus[name], component, FIDELITY_DRAWS)
-        if disagreements and (name, component) not in REGISTRY_GAPS:
+        if disagreements:
             found[component] = disagreements[:2]
     assert not found, found
 
