@@ -426,6 +426,21 @@ SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] 
             ({"when": "2020-01-01T00:00:00Z"}, False),
         ],
     ),
+    # A subclass inherits its base's validator; its own typed allOf part refuses null again.
+    "allOf on a nullable base": (
+        "3.0.3",
+        {
+            "Base": {**_OBJECT, "nullable": True},
+            "Child": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Base"},
+                    {"type": "object", "properties": {"x": _STR}},
+                ]
+            },
+        },
+        "Child",
+        [(None, False), ({"id": 1, "x": "a"}, True), ({"x": "a"}, False)],
+    ),
 }
 
 

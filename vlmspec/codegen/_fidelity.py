@@ -70,6 +70,12 @@ def _accept_non_objects(
     return handler(value) if isinstance(value, dict | BaseModel) else value
 ''',
 }
+_DECLARED = "_as_declared"
+_HELPERS[_DECLARED] = '''
+def _as_declared(cls: type[BaseModel], value: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+    """A subclass whose own schema refuses the null or non-object its base's accepts."""
+    return handler(value)
+'''
 _ATTRIBUTES = {_NULL: "_null", _NON_OBJECTS: "_non_objects"}
 
 
@@ -126,24 +132,57 @@ def whole_schema_validators(
     Returns the helpers used (the caller adds their source and imports).
     """
     needed: dict[str, str] = {}
+    typed_parts: dict[str, list[Any]] = {}  # class → the `type`s of its own allOf parts
     for name, where, _ in metadata:
         schema = _at(document, where)
-        if _COMPOSED & set(where):
+        if _COMPOSED & set(where) or not isinstance(schema, dict):
             continue  # a branch: the generator merged its parent's keywords into the class
-        if isinstance(schema, dict) and not _NOT_PLAIN & schema.keys():
+        parts = schema.get("allOf")
+        if isinstance(parts, list):
+            typed_parts[name] = [p["type"] for p in parts if isinstance(p, dict) and "type" in p]
+        if not _NOT_PLAIN & schema.keys():
             helper = _helper_for(schema)
             if helper is not None:
                 needed[name] = helper
     used: set[str] = set()
-    for node in module.body:
-        helper = needed.get(node.name) if isinstance(node, ast.ClassDef) else None
-        if helper is None or not isinstance(node, ast.ClassDef) or not _is_model(node):
-            continue
-        attribute = ast.parse(f'{_ATTRIBUTES[helper]} = model_validator(mode="wrap")({helper})')
-        at = next((i + 1 for i, s in enumerate(node.body) if _is_config(s)), _docstring(node))
-        node.body[at:at] = attribute.body
-        used.add(helper)
+    classes = {n.name: n for n in module.body if isinstance(n, ast.ClassDef)}
+    for node in classes.values():
+        helper = needed.get(node.name)
+        if helper is not None and _is_model(node):
+            _insert(node, f'{_ATTRIBUTES[helper]} = model_validator(mode="wrap")({helper})')
+            used.add(helper)
+    # A subclass (`allOf: [{$ref: Base}, {type: object, ...}]`) inherits its base's validator;
+    # a typed part of its own refuses what the base let through.
+    for node in classes.values():
+        inherited = _inherited(node, classes, needed, 0) - {needed.get(node.name)}
+        for helper in sorted(inherited):
+            if any(_refuses(kind, helper) for kind in typed_parts.get(node.name, [])):
+                _insert(node, f'{_ATTRIBUTES[helper]} = model_validator(mode="wrap")({_DECLARED})')
+                used.add(_DECLARED)
     return used
+
+
+def _inherited(
+    node: ast.ClassDef, classes: Mapping[str, ast.ClassDef], needed: Mapping[str, str], depth: int
+) -> set[str]:
+    found: set[str] = set()
+    for base in node.bases:
+        parent = classes.get(base.id) if isinstance(base, ast.Name) else None
+        if parent is not None and depth < 32:
+            found |= {needed[parent.name]} if parent.name in needed else set()
+            found |= _inherited(parent, classes, needed, depth + 1)
+    return found
+
+
+def _refuses(kind: Any, helper: str) -> bool:
+    """Whether a part typed ``kind`` refuses what ``helper`` lets through."""
+    kinds = kind if isinstance(kind, list) else [kind]
+    return "null" not in kinds if helper == _NULL else "object" in kinds and len(kinds) == 1
+
+
+def _insert(node: ast.ClassDef, statement: str) -> None:
+    at = next((i + 1 for i, s in enumerate(node.body) if _is_config(s)), _docstring(node))
+    node.body[at:at] = ast.parse(statement).body
 
 
 def helper_source(helpers: set[str]) -> str:
