@@ -66,6 +66,11 @@ def test_correct_server_passes_with_reports_and_no_leak(root: str, tmp_path: Pat
     assert data["requests"] <= 300
     assert "<testsuite" in (tmp_path / "junit.xml").read_text()
     assert "vlmspec conform: conformant" in summary.read_text()
+    # a clause judged only on other clauses' replies says so instead of "0 requests"
+    schema_row = next(c for c in data["clauses"] if c["id"] == "response-schema")
+    assert schema_row["requests"] == 0 and schema_row["checks"] > 0
+    row = next(line for line in summary.read_text().splitlines() if "`response-schema`" in line)
+    assert row.split("|")[6].strip() == "shared" and "other clauses' requests" in out
     outputs = [out, err] + [p.read_text() for p in tmp_path.rglob("*") if p.is_file()]
     assert all(CANARY not in text for text in outputs)
 
