@@ -114,6 +114,8 @@ def test_faulty_server_fails_the_right_clause(
     assert all(failure["case"].startswith(found_by) for failure in failures)
     assert "(seed 0)" in failures[0]["case"]
     assert CANARY not in out + err + json.dumps(data)
+    if fault in ("usage", "n"):  # probes and fuzz checks judge these: one fault, one signature
+        assert len({failure["signature"] for failure in failures}) == 1, failures
 
 
 def test_hanging_server_fails_within_the_timeout(root: str, tmp_path: Path) -> None:
