@@ -94,6 +94,12 @@ def test_overlay_target_matching_nothing(generated_project: Path) -> None:
         ("openapi: 3.1.0\ninfo: [\n", "bad.yaml:"),
         ("just: a mapping\n", "not an OpenAPI 3.x document"),
         ("- a list\n", "not a mapping"),
+        ('{"openapi": "3.1.0", "info": {"title": "\\ud83d", "version": "1"}}', "surrogate"),
+        (  # a property named like a data keyword is still a schema: its $ref must resolve
+            "openapi: 3.1.0\ninfo: {title: R, version: '1'}\npaths: {}\ncomponents:\n"
+            "  schemas:\n    A: {properties: {x-id: {$ref: '#/components/schemas/Gone'}}}\n",
+            "unresolvable $ref",
+        ),
     ],
 )
 def test_bad_spec_option(generated_project: Path, text: str, expected: str) -> None:
@@ -180,6 +186,27 @@ def test_generation_time_is_bounded(generated_project: Path, tmp_path: Path) -> 
             "    B: {$ref: '#/components/schemas/A'}\n",
             "A",
             id="circular ref",
+        ),
+        pytest.param(
+            # json.dumps's default: every emoji becomes a surrogate-pair escape (libyaml refuses)
+            '{"openapi": "3.1.0", "info": {"title": "Emoji \\ud83d\\udc4d", "version": "1"},'
+            ' "paths": {}, "components": {"schemas": {"Thumb": {"type": "object",'
+            ' "description": "\\ud83d\\udc4d"}}}}',
+            "Thumb",
+            id="json with surrogate-pair escapes",
+        ),
+        pytest.param(
+            # `$ref` inside vendor extensions, examples and defaults is data, not a reference
+            "openapi: 3.1.0\ninfo: {title: R, version: '1'}\npaths: {}\n"
+            "x-topics: [{content: {$ref: ./docs/getting-started.md}}]\ncomponents:\n"
+            "  examples:\n    E: {value: {$ref: 'https://json-schema.org/x'}}\n"
+            "  schemas:\n    Doc:\n      type: object\n"
+            "      example: {$ref: 'https://json-schema.org/draft/2020-12/schema'}\n"
+            "      default: {$ref: nowhere}\n"
+            "      properties: {example: {$ref: '#/components/schemas/Name'}}\n"
+            "    Name: {type: string}\n",
+            "Doc",
+            id="ref-shaped data",
         ),
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,7 @@ import yaml
 
 from ._errors import SpecError
 
-__all__ = ["Document", "json_keys", "load_document"]
+__all__ = ["Document", "json_keys", "load_document", "parse_text"]
 
 Document = dict[str, Any]
 
@@ -45,8 +47,42 @@ def _reject_duplicate_keys(loader: _PlainLoader, node: yaml.MappingNode) -> dict
 _PlainLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _reject_duplicate_keys)
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise ValueError("duplicate key")  # parse_text retries as YAML, which says where
+    return mapping
+
+
+# A high surrogate escape (`\ud83d`): paired, it is one character; alone, no character at all.
+_SURROGATE = re.compile(r"\\u[dD][89abAB]")
+
+
+def _parse_json(text: str, path: str) -> Any | SpecError | None:
+    """JSON text read as JSON (None: not JSON, or a problem YAML describes better).
+
+    YAML cannot stand in for a JSON parser here: libyaml refuses surrogate-pair escapes such as
+    `\ud83d\udc4d`, which Python's json.dumps writes for every emoji.
+    """
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError):
+        return None
+    if _SURROGATE.search(text):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            detail = "an unpaired UTF-16 surrogate escape (\\udXXX) is not a character"
+            return SpecError("malformed JSON", detail, path)
+    return data
+
+
 def parse_text(text: str, path: str) -> Any | SpecError:
-    """Parse YAML (a superset of JSON) text; a syntax error comes back with its line and column."""
+    """Parse JSON or YAML text; a syntax error comes back with its line and column."""
+    if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")):
+        found = _parse_json(text, path)
+        if found is not None:
+            return found
     try:
         return yaml.load(text, Loader=_PlainLoader)
     except yaml.MarkedYAMLError as exc:
