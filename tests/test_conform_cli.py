@@ -148,6 +148,23 @@ def test_usage_and_unreachable_errors_exit_2(args: list[str]) -> None:
     assert err.startswith("vlmspec: error: ") and err.count("\n") <= 1
 
 
+def test_an_unwritable_step_summary_warns_and_the_run_goes_on(root: str, tmp_path: Path) -> None:
+    summary = tmp_path / "a-file" / "summary.md"  # under a file: never writable
+    (tmp_path / "a-file").write_text("")
+    code, _, err = conform(
+        "--base-url",
+        base(root),
+        "--clause",
+        "health",
+        "--report-dir",
+        str(tmp_path / "out"),
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert code == 0, err
+    assert "warning: $GITHUB_STEP_SUMMARY" in err and "skipped" in err
+    assert report(tmp_path / "out")["verdict"] == "conformant"
+
+
 def test_max_requests_is_a_hard_cap(root: str, tmp_path: Path) -> None:
     code, _, _ = conform(
         "--base-url", base(root), "--max-requests", "20", "--report-dir", str(tmp_path)
