@@ -35,6 +35,7 @@ _INVALID = "invalid OpenAPI document"
 # 5.8 GB before it was killed. Past these, exit 2 with a message naming the option to raise.
 _MAX_MB = 32.0
 _TIMEOUT_S = 600.0
+_WARNING_CHARS = 400
 _PROGRESS_BYTES = 1 << 20  # announce inputs over 1 MiB: they take seconds, not milliseconds
 
 
@@ -161,7 +162,11 @@ def _load_any_spec(spec: Path) -> Document:
     if problem is not None:
         if problem.header != _INVALID:
             fail(problem)
-        click.echo(f"vlmspec: warning: {problem.one_line()} (generating anyway)", err=True)
+        line = problem.one_line()
+        if len(line) > _WARNING_CHARS:  # the validator quotes whole schemas before its reason
+            half = _WARNING_CHARS // 2
+            line = f"{line[:half]} … {line[-half:]}"
+        click.echo(f"vlmspec: warning: {line} (generating anyway)", err=True)
     return document
 
 
@@ -204,14 +209,21 @@ def generate(
 
     Everything is rendered before anything is written: on an error (exit 2) no file changes.
     """
-    project = find_project() if spec_path is not None and out is not None else require_project()
+    project = find_project() if spec_path is not None else require_project()
     if isinstance(project, SpecError):
         fail(project)
-    if spec_path is not None and out is None and not force and project is not None:
+    if spec_path is not None and out is None and project is None:
+        fail(f"no vlmspec project here to write into; pass --out DIR to generate from {spec_path}")
+    replaces = project is not None and (out is None or out.resolve() == project.output.resolve())
+    if spec_path is not None and replaces and not force:
         # The project's package is what `vlmspec check` compares with its own spec; replacing it
-        # with another spec's code by omission would break the project.
+        # with another spec's code (by omission, or by naming it as --out) would break it.
+        assert project is not None
         where = _display(project.output, project.root)
-        fail(f"refusing to replace {where} with code from {spec_path}; pass --out DIR, or --force")
+        fail(
+            f"refusing to replace {where} with code from {spec_path}; pass another --out DIR, "
+            "or --force"
+        )
     files = _render(project, spec_path, out, max_mb=max_mb, timeout=timeout)
     if not force and (foreign := _not_ours(files)):
         fail(f"refusing to overwrite {foreign}: vlmspec did not write it (--force replaces it)")

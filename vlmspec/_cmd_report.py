@@ -68,6 +68,8 @@ def merge(
         + ", ".join(f"{n} {status}" for status, n in counts.items())
         + f" · {merged['requests']} requests"
     )
+    if merged.get("stopped"):
+        print(f"incomplete: {merged['stopped']}")
     if merged["internal_errors"]:
         for error in merged["internal_errors"]:
             print(f"vlmspec: error: internal error in a shard: {error}", file=sys.stderr)
