@@ -121,3 +121,16 @@ def test_keywords_beside_a_union_conjoin_with_each_branch() -> None:
     assert _rules(_doc(schema(10)), _doc(schema(5))) == [
         ("request-bound-tightened", "$.a", "maxLength 10 → 5")
     ]
+
+
+def test_default_in_one_declaration_is_kept() -> None:
+    """A default in one of two declarations of a property is still its default (was reported
+    as `request-default-changed`, "default 1 removed")."""
+    old = {"type": "object", "properties": {"n": {"type": "integer", "default": 1, "maximum": 5}}}
+    new = {
+        "allOf": [
+            {"properties": {"n": {"type": "integer", "default": 1}}},
+            {"properties": {"n": {"maximum": 5}}},
+        ]
+    }
+    assert _rules(_doc(old), _doc(new)) == []
