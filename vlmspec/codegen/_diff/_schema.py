@@ -128,6 +128,12 @@ class SchemaDiffer:
         kind = "branch" if len(old.branches) > 1 or len(new.branches) > 1 else "type"
         regrouped, removed, added = regroup(removed, added)
         out: list[Finding] = [(self._rule(aspect), "", text) for aspect, text in regrouped]
+        if removed and added and not pairs and kind == "branch":
+            # No branch kept (`Message` → `oneOf [A, B]`): one replacement, judged on the side
+            # that may break, rather than "Message removed" beside "A added", "B added".
+            aspect = "type-narrowed" if self.direction == "request" else "type-widened"
+            text = f"{_labels(removed)} replaced by {_labels(added)}"
+            return [*out, (self._rule(aspect), "", text)]
         out += [(self._rule("type-narrowed"), "", f"{kind} `{b.label}` removed") for b in removed]
         out += [(self._rule("type-widened"), "", f"{kind} `{b.label}` added") for b in added]
         seen: dict[str, int] = {}
@@ -274,6 +280,10 @@ class SchemaDiffer:
         order = {"closed": 0, "schema": 1, "open": 2}
         aspect = "type-widened" if order[after] > order[before] else "type-narrowed"
         return [(self._rule(aspect), "", f"additionalProperties: {before} → {after}")]
+
+
+def _labels(branches: list[Branch]) -> str:
+    return ", ".join(f"`{b.label}`" for b in branches)
 
 
 def _match(
