@@ -136,7 +136,7 @@ def conjoin(schemas: list[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for key in sorted({k for s in schemas for k in s} - set(_UNIONS)):
         values = [s[key] for s in schemas if key in s]
-        if len(_distinct(values)) == 1 and key != "properties":
+        if len(values) == 1 or (key != "properties" and len(_distinct(values)) == 1):
             merged[key] = values[0]
             continue
         value = _combine(key, values)
