@@ -134,3 +134,12 @@ def test_default_in_one_declaration_is_kept() -> None:
         ]
     }
     assert _rules(_doc(old), _doc(new)) == []
+
+
+def test_several_unions_must_all_hold() -> None:
+    """`allOf [anyOf [string, integer], anyOf [integer, boolean]]` accepts integers only; the
+    second union was dropped before (a false `string` branch)."""
+    first = {"anyOf": [{"type": "string"}, {"type": "integer"}]}
+    second = {"anyOf": [{"type": "integer"}, {"type": "boolean"}]}
+    for parts in ([first, second], [second, first]):
+        assert _rules(_doc({"type": "integer"}), _doc({"allOf": parts})) == []
