@@ -143,3 +143,12 @@ def test_several_unions_must_all_hold() -> None:
     second = {"anyOf": [{"type": "integer"}, {"type": "boolean"}]}
     for parts in ([first, second], [second, first]):
         assert _rules(_doc({"type": "integer"}), _doc({"allOf": parts})) == []
+
+
+def test_default_beside_all_of_overrides_the_parts() -> None:
+    """`allOf: [$ref]` + `default` sets the default where the component is used (OpenAPI 3.0
+    allows no siblings beside a `$ref`); the component's own default does not apply there."""
+    schemas = {"Mode": {"type": "string", "enum": ["a", "b"], "default": "a"}}
+    old = {"type": "string", "enum": ["a", "b"], "default": "b"}
+    new = {"allOf": [{"$ref": "#/components/schemas/Mode"}], "default": "b"}
+    assert _rules(_doc(old, schemas=schemas), _doc(new, schemas=schemas)) == []

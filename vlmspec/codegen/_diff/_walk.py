@@ -113,7 +113,12 @@ class Walker:
             if "allOf" in sub:
                 sub = self._merge_all_of(sub, seen | ({ref} if ref else set()))
             parts.append(sub)
-        return conjoin(parts)
+        merged = conjoin(parts)
+        if "default" in parts[0]:
+            # OpenAPI 3.0's way to set a default where a `$ref` is used (no siblings allowed):
+            # `allOf: [$ref]` beside `default`. The use site's default is the one that applies.
+            merged["default"] = parts[0]["default"]
+        return merged
 
     def merged(self, node: Any) -> dict[str, Any]:
         """``node`` dereferenced, its ``allOf`` conjoined: what its own keywords say."""
