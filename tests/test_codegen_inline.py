@@ -94,3 +94,36 @@ def test_hoisting_is_deterministic_and_leaves_refs_alone(tmp_path: Path) -> None
     server = first[tmp_path / "server.py"]
     assert "body: CreateBookingRequest" in server
     assert "-> Booking:" in server  # a $ref response keeps its component
+
+
+def test_an_inline_object_that_admits_null_is_a_model_or_none(tmp_path: Path) -> None:
+    obj = {"required": ["x"], "properties": {"x": {"type": "integer"}}}
+    spec: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "Nullable", "version": "1"},
+        "paths": {
+            "/thing": {
+                "get": {
+                    "operationId": "getThing",
+                    "responses": {
+                        "200": {
+                            "content": {
+                                "application/json": {"schema": {"type": ["object", "null"], **obj}}
+                            }
+                        }
+                    },
+                }
+            }
+        },
+    }
+    _, _, client = generate(spec, tmp_path, "nullable_inline")
+    with _answering(client, b"null") as api:
+        assert api.get_thing() is None
+    with _answering(client, b'{"x": 1}') as api:
+        assert api.get_thing().x == 1
+    with _answering(client, b'{"x": "1"}') as api, pytest.raises(client.UnexpectedResponseError):
+        api.get_thing()
+    assert (
+        "def get_thing(self) -> GetThing200Response | None:"
+        in (tmp_path / "nullable_inline" / "client.py").read_text()
+    )

@@ -12,7 +12,7 @@ name derived from where it is used and replaces it with a `$ref`:
 - a schema of `components.responses.NotFound` / `components.requestBodies.Pet` →
   `NotFoundResponse` / `PetRequestBody`, once for every operation that refers to it;
 - an array of inline objects keeps its `list[...]` annotation; its items are hoisted
-  (`…Item`).
+  (`…Item`); an object that also admits null is hoisted without it and annotated `X | None`.
 
 Schemas that need no model keep their direct annotation: `$ref`s, scalars, arrays of those,
 unions of those, and a bare `{type: object}` (any object). A name never takes one a component
@@ -66,6 +66,17 @@ def needs_model(schema: Any) -> bool:
     )
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """An object schema that also admits null (`type: [object, "null"]`, OAS 3.0 `nullable`)
+    without the null, or None when it does not admit null that way."""
+    kinds = schema.get("type")
+    if isinstance(kinds, list) and sorted(kinds) == ["null", "object"]:
+        return {**schema, "type": "object"}
+    if schema.get("nullable") is True and kinds == "object":
+        return {k: v for k, v in schema.items() if k != "nullable"}
+    return None
+
+
 def _is_object(schema: dict[str, Any]) -> bool:
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
@@ -91,8 +102,12 @@ class _Hoister:
             return
         if needs_model(schema):
             name = self.name(base)
-            self.schemas[name] = schema
-            holder[key] = {"$ref": f"{_PREFIX}{name}"}
+            ref = {"$ref": f"{_PREFIX}{name}"}
+            nullable = _without_null(schema)
+            if nullable is None:
+                self.schemas[name], holder[key] = schema, ref
+            else:  # the model for the object, `| None` outside it (as `X | None` reads)
+                self.schemas[name], holder[key] = nullable, {"anyOf": [ref, {"type": "null"}]}
             return
         kinds = schema.get("type")
         is_array = kinds == "array" or (isinstance(kinds, list) and "array" in kinds)
