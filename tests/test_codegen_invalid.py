@@ -111,7 +111,8 @@ def test_an_unfillable_error_body_needs_the_implementer_at_construction(tmp_path
 
 def test_the_documented_status_is_chosen_in_order() -> None:
     document: dict[str, Any] = {"components": {"schemas": {}}}
-    error = {"content": {"application/json": {"schema": {"type": "object"}}}}
+    message = {"type": "object", "required": ["message"], "properties": {"message": {}}}
+    error = {"content": {"application/json": {"schema": message}}}
     fastapi = {
         "content": {
             "application/json": {
@@ -154,3 +155,16 @@ def test_defaults_fill_required_fields_and_pick_the_invalid_branch() -> None:
         document, {"default": {"content": {"application/json": {"schema": petstore}}}}
     )
     assert plan is not None and plan.default == {"code": 400, "message": MESSAGE}
+
+
+def test_a_schema_admitting_any_object_gets_fastapi_detail_at_the_documented_status(
+    tmp_path: Path,
+) -> None:
+    spec = copy.deepcopy(TRAIN)
+    spec["components"]["schemas"]["Problem"] = {"type": "object", "description": "Anything."}
+    models, server, _ = generate(spec, tmp_path, "train_open")
+    app = server.create_app(Bookings(models))
+    reply = _send(app, "POST", "/bookings", json={"trip_id": "t"})
+    assert reply.status_code == 400
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert reply.json()["detail"][0]["loc"] == ["body", "passenger_name"]

@@ -5,8 +5,8 @@ documents 422, else 400 if it documents 400, else 400 under a documented `4XX` r
 under `default`, else FastAPI's 422. The body is the one documented for that status:
 
 - FastAPI's `{"detail": [{loc, msg, type}, …]}` when that is what the schema is (an object whose
-  `detail` is an array: this project's `HTTPValidationError`), when the status documents no JSON
-  body, or when nothing is documented;
+  `detail` is an array: this project's `HTTPValidationError`), when the schema admits any object,
+  when the status documents no JSON body, or when nothing is documented;
 - otherwise a body the implementer may build (`create_app(service, invalid_request=…)`), else a
   default filled here, at generation time, from the schema: `const`s and enums (one naming
   "invalid" preferred), the message in `detail`/`message`/…, the status in `status`/`code`,
@@ -71,12 +71,36 @@ def invalid_plan(document: Mapping[str, Any], responses: Mapping[str, Any]) -> I
     schema = (content or {}).get(media, {}).get("schema") if media else None
     if media is None or not isinstance(schema, dict) or _is_fastapi(document, schema):
         return None if status == 422 else Invalid(status, "application/json", None, None, "")
+    if _is_open(document, schema):  # any object (or any value): FastAPI's body is valid too
+        return (
+            None
+            if status == 422 and media == "application/json"
+            else Invalid(status, media, None, None, "")
+        )
     kind = py_type(document, schema)
     try:
         default = _fill(document, schema, status, 0)
     except _CannotFill:
         default = None
     return Invalid(status, media, kind, default, kind.expr)
+
+
+# Keywords that say nothing about which values are valid.
+_ANNOTATIONS = frozenset(
+    {"description", "title", "example", "examples", "default", "deprecated", "readOnly"}
+    | {"writeOnly", "externalDocs", "xml", "$comment", "nullable"}
+)
+
+
+def _is_open(document: Mapping[str, Any], schema: Any) -> bool:
+    """Whether ``schema`` admits any object: no keyword but annotations and `type: object`."""
+    target = resolve(document, schema)
+    if not isinstance(target, dict):
+        return False
+    rest = {k: v for k, v in target.items() if k not in _ANNOTATIONS and not k.startswith("x-")}
+    if rest.get("additionalProperties") in (True, {}):
+        del rest["additionalProperties"]
+    return rest in ({}, {"type": "object"})
 
 
 def _is_fastapi(document: Mapping[str, Any], schema: Any) -> bool:

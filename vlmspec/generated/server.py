@@ -221,10 +221,12 @@ class _Invalid(Exception):
         self.errors = tuple(errors)
 
 
-def _invalid(errors: Sequence[Mapping[str, Any]], status: int = 422) -> Response:
+def _invalid(
+    errors: Sequence[Mapping[str, Any]], status: int = 422, media: str = "application/json"
+) -> Response:
     # NaN/inf inputs echoed back must stay valid JSON.
-    body = {"detail": list(errors)}
-    return _json(status, pydantic_core.to_json(body, fallback=str, inf_nan_mode="null"))
+    body = pydantic_core.to_json({"detail": list(errors)}, fallback=str, inf_nan_mode="null")
+    return Response(body, status_code=status, media_type=media)
 
 
 _MESSAGE = "\x00message"  # in a default body: where the errors' one-line description goes
@@ -271,7 +273,7 @@ def _refused(
         return _invalid(errors)
     status, media, validate, default = plan
     if validate is None:
-        return _invalid(errors, status)
+        return _invalid(errors, status, media)
     invalid = InvalidRequest(name, status, tuple(errors))
     body = handler(invalid) if handler is not None else None
     if body is None:
