@@ -11,6 +11,7 @@ import httpx
 import jsonschema
 import pytest
 
+from vlmspec import codegen
 from vlmspec.codegen._invalid import MESSAGE, invalid_plan
 
 from ._inline_specs import MESSAGES, TRAIN, generate
@@ -168,3 +169,14 @@ def test_a_schema_admitting_any_object_gets_fastapi_detail_at_the_documented_sta
     assert reply.status_code == 400
     assert reply.headers["content-type"] == "application/problem+json"
     assert reply.json()["detail"][0]["loc"] == ["body", "passenger_name"]
+
+
+def test_operations_sharing_an_answer_share_one_constant(tmp_path: Path) -> None:
+    files = codegen.render_package(
+        copy.deepcopy(TRAIN), source="t", sha256="0", out=tmp_path, package="t"
+    )
+    assert isinstance(files, dict)
+    server = files[tmp_path / "server.py"]
+    assert server.count("Problem.model_validate_json,") == 1
+    assert '"get_bookings": _REFUSED_0,' in server
+    assert '"create_booking": _REFUSED_0,' in server

@@ -153,12 +153,15 @@ def render_server(ir: ApiIR, *, models_module: str = ".models") -> str:
             parts.append(f"AsyncIterator[{names.t(op.stream.chunk)}]")
         return " | ".join(parts) or "None"
 
+    refusals: dict[str, str] = {}  # entry expression → its constant, shared by operations
+
     def invalid_entry(op: Operation) -> str:
         """`_INVALID`'s entry: (status, media type, validator or None, default body or None)."""
         plan = op.invalid
         assert plan is not None
         validate = names.validate(plan.type) if plan.type is not None else "None"
-        return f"({plan.status}, {plan.media!r}, {validate}, {plan.default!r})"
+        entry = f"({plan.status}, {plan.media!r}, {validate}, {plan.default!r})"
+        return refusals.setdefault(entry, f"_REFUSED_{len(refusals)}")
 
     item = ir.validation_item
     validation_item = names.t(TypeRef(item, (item,), item)) if item else "Mapping[str, Any]"
@@ -182,9 +185,15 @@ def render_server(ir: ApiIR, *, models_module: str = ".models") -> str:
         "routes": sorted(ir.operations, key=_route_order),
     }
     candidates = ["Annotated", "Any", "Literal", "Protocol", "TypeVar"]
-    template.render(**context, imports=[], aliased=[], adapters=[], typing_imports=candidates)
+    template.render(
+        **context, imports=[], aliased=[], adapters=[], refusals=[], typing_imports=candidates
+    )
     adapters = sorted(((v, k) for k, v in names.adapters.items()), key=lambda a: int(a[0][9:]))
-    extra = {**names.imports(), "adapters": adapters}
+    extra = {
+        **names.imports(),
+        "adapters": adapters,
+        "refusals": [(name, entry) for entry, name in refusals.items()],
+    }
     # Every candidate is imported; ruff's F401 fix (see _generate) drops the unused ones, which
     # is cheaper than parsing a draft (seconds on OpenAI's 278 operations).
     return template.render(**context, **extra, typing_imports=candidates)
