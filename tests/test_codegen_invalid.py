@@ -180,3 +180,24 @@ def test_operations_sharing_an_answer_share_one_constant(tmp_path: Path) -> None
     assert server.count("Problem.model_validate_json,") == 1
     assert '"get_bookings": _REFUSED_0,' in server
     assert '"create_booking": _REFUSED_0,' in server
+
+
+def test_openai_style_error_gets_its_type_word_and_nulls() -> None:
+    nullable = {"type": "string", "nullable": True}
+    error = {
+        "type": "object",
+        "required": ["type", "message", "param", "code"],
+        "properties": {
+            "type": {"type": "string"},
+            "message": {"type": "string"},
+            "param": nullable,
+            "code": nullable,
+        },
+    }
+    wrapped = {"type": "object", "required": ["error"], "properties": {"error": error}}
+    content = {"content": {"application/json": {"schema": wrapped}}}
+    plan = invalid_plan({}, {"400": content})
+    assert plan is not None
+    assert plan.default == {
+        "error": {"type": "invalid_request_error", "message": MESSAGE, "param": None, "code": None}
+    }

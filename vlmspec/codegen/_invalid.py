@@ -10,8 +10,9 @@ under `default`, else FastAPI's 422. The body is the one documented for that sta
 - otherwise a body the implementer may build (`create_app(service, invalid_request=…)`), else a
   default filled here, at generation time, from the schema: `const`s and enums (one naming
   "invalid" preferred), the message in `detail`/`message`/…, the status in `status`/`code`,
-  `title` "Invalid request", `type` "about:blank" (problem+json), the required fields with safe
-  values, in a `oneOf` the branch that speaks of an invalid request. When no value can be
+  `title` "Invalid request", `type` "about:blank" (problem+json; else "invalid_request_error"),
+  null for a nullable field, the other required fields with safe values, in a `oneOf` the
+  branch that speaks of an invalid request. When no value can be
   chosen safely (a `pattern`, a string `format`, a required array of minimum size, …) there is
   no default, and the generated `create_app` refuses to start without `invalid_request`.
 
@@ -57,6 +58,12 @@ class _CannotFill(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class _Goal:
+    status: int  # the status answered, for a `status`/`code` integer field
+    problem: bool  # an `application/problem+json` body: `type` is a URI, "about:blank"
+
+
 def invalid_plan(document: Mapping[str, Any], responses: Mapping[str, Any]) -> Invalid | None:
     """The answer to a refused request for an operation with ``responses``; None: FastAPI's 422."""
     keys = {str(k).upper(): k for k in responses}
@@ -79,7 +86,8 @@ def invalid_plan(document: Mapping[str, Any], responses: Mapping[str, Any]) -> I
         )
     kind = py_type(document, schema)
     try:
-        default = _fill(document, schema, status, 0)
+        problem = media.split(";")[0].strip().lower().endswith("problem+json")
+        default = _fill(document, schema, _Goal(status, problem), 0)
     except _CannotFill:
         default = None
     return Invalid(status, media, kind, default, kind.expr)
@@ -123,7 +131,7 @@ def _text(document: Mapping[str, Any], schema: Any) -> str:
     return " ".join(parts).lower()
 
 
-def _fill(document: Mapping[str, Any], schema: Any, status: int, depth: int, name: str = "") -> Any:
+def _fill(document: Mapping[str, Any], schema: Any, goal: _Goal, depth: int, name: str = "") -> Any:
     if depth > 12:
         raise _CannotFill
     target = resolve(document, schema)
@@ -140,13 +148,13 @@ def _fill(document: Mapping[str, Any], schema: Any, status: int, depth: int, nam
     if isinstance(target.get("allOf"), list):
         merged: dict[str, Any] = {}
         for branch in target["allOf"]:
-            value = _fill(document, branch, status, depth + 1, name)
+            value = _fill(document, branch, goal, depth + 1, name)
             if not isinstance(value, dict):
                 raise _CannotFill
             merged.update(value)
         own = {k: v for k, v in target.items() if k != "allOf"}
         if "properties" in own or "required" in own:
-            merged.update(_fill(document, own, status, depth + 1, name))
+            merged.update(_fill(document, own, goal, depth + 1, name))
         return merged
     branches = target.get("oneOf") or target.get("anyOf")
     if isinstance(branches, list) and branches:
@@ -156,21 +164,23 @@ def _fill(document: Mapping[str, Any], schema: Any, status: int, depth: int, nam
         )
         for index in ranked:
             try:
-                return _fill(document, branches[index], status, depth + 1, name)
+                return _fill(document, branches[index], goal, depth + 1, name)
             except _CannotFill:
                 continue
         raise _CannotFill
     kind = target.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
+    if ("null" in kinds or target.get("nullable") is True) and name not in _MESSAGE_FIELDS:
+        return None  # a nullable field: null meets whatever else the schema says
     if "object" in kinds or "properties" in target:
-        return _object(document, target, status, depth)
+        return _object(document, target, goal, depth)
     if "string" in kinds:
-        return _string(target, status, name)
+        return _string(target, goal, name)
     if "integer" in kinds or "number" in kinds:
         if name in _STATUS_FIELDS and not {"minimum", "maximum", "enum", "multipleOf"} & set(
             target
         ):
-            return status
+            return goal.status
         return _number(target)
     if "boolean" in kinds:
         return False
@@ -183,7 +193,7 @@ def _fill(document: Mapping[str, Any], schema: Any, status: int, depth: int, nam
     raise _CannotFill  # no type: nothing is known to be safe
 
 
-def _object(document: Mapping[str, Any], target: dict[str, Any], status: int, depth: int) -> Any:
+def _object(document: Mapping[str, Any], target: dict[str, Any], goal: _Goal, depth: int) -> Any:
     properties = target.get("properties") or {}
     required = [r for r in target.get("required") or [] if isinstance(r, str)]
     wanted = list(required)
@@ -199,7 +209,7 @@ def _object(document: Mapping[str, Any], target: dict[str, Any], status: int, de
                 raise _CannotFill
             continue
         try:
-            value[name] = _fill(document, properties[name], status, depth + 1, name)
+            value[name] = _fill(document, properties[name], goal, depth + 1, name)
         except _CannotFill:
             if name in required:
                 raise
@@ -208,12 +218,14 @@ def _object(document: Mapping[str, Any], target: dict[str, Any], status: int, de
     return value
 
 
-def _string(target: dict[str, Any], status: int, name: str) -> str:
+def _string(target: dict[str, Any], goal: _Goal, name: str) -> str:
     if "pattern" in target:
         raise _CannotFill
     fmt = target.get("format")
-    if name == "type" and fmt in (None, *_FORMATS):
-        value = "about:blank"
+    if name == "type" and fmt is None and not goal.problem:
+        value = "invalid_request_error"  # the word OpenAI's and Anthropic's errors use
+    elif name == "type" and fmt in (None, *_FORMATS):
+        value = "about:blank"  # problem+json's "no further type"
     elif fmt in _FORMATS:
         value = _FORMATS[fmt]
     elif fmt not in (None, "", "string"):
