@@ -184,6 +184,7 @@ def test_operations_sharing_an_answer_share_one_constant(tmp_path: Path) -> None
 
 def test_openai_style_error_gets_its_type_word_and_nulls() -> None:
     nullable = {"type": "string", "nullable": True}
+    null_branch = {"anyOf": [{"type": "string"}, {"type": "null"}]}  # OpenAI's 3.1 spelling
     error = {
         "type": "object",
         "required": ["type", "message", "param", "code"],
@@ -191,7 +192,7 @@ def test_openai_style_error_gets_its_type_word_and_nulls() -> None:
             "type": {"type": "string"},
             "message": {"type": "string"},
             "param": nullable,
-            "code": nullable,
+            "code": null_branch,
         },
     }
     wrapped = {"type": "object", "required": ["error"], "properties": {"error": error}}

@@ -158,6 +158,10 @@ def _fill(document: Mapping[str, Any], schema: Any, goal: _Goal, depth: int, nam
         return merged
     branches = target.get("oneOf") or target.get("anyOf")
     if isinstance(branches, list) and branches:
+        if name not in _MESSAGE_FIELDS and any(
+            resolve(document, b) == {"type": "null"} for b in branches
+        ):
+            return None  # `anyOf: [X, {type: null}]`: null is the safe value
         ranked = sorted(
             range(len(branches)),
             key=lambda i: not any(w in _text(document, branches[i]) for w in _INVALID_WORDS),
