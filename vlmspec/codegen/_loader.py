@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from ._errors import SpecError
+from ._gc import gc_paused
 
 __all__ = ["Document", "json_keys", "load_document"]
 
@@ -48,7 +49,8 @@ _PlainLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _re
 def parse_text(text: str, path: str) -> Any | SpecError:
     """Parse YAML (a superset of JSON) text; a syntax error comes back with its line and column."""
     try:
-        return yaml.load(text, Loader=_PlainLoader)
+        with gc_paused():
+            return yaml.load(text, Loader=_PlainLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = f"{mark.line + 1}:{mark.column + 1}" if mark else ""
