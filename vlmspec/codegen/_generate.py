@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ._background import Background
 from ._client import render_client
 from ._errors import SpecError
 from ._ir import build_ir
@@ -49,42 +50,48 @@ def render_package(
     """
     header = header_line(source, sha256)
     document, _ = normalise(document)
-    # Server and client first: the models generator may rewrite the document it is given.
-    others = _render_server_and_client(document, source, service_name, report)
+    # Server and client beside the models, in a forked child (see _background) when one helps:
+    # it works on its own copy of the document, which the models generator may rewrite.
+    with Background(_server_and_client, document, source, header, service_name) as job:
+        models = render_models(document, source)
+        others = job.result()
     if isinstance(others, SpecError):
         return others
-    models = render_models(document, source)
+    formatted, lines = others
+    for line in lines:
+        if report is not None:
+            report(line)
     if isinstance(models, SpecError):
         return models
     texts = {
         "__init__.py": f'{header}\n"""`{package}`: models, server and client for {source}."""\n',
         "models.py": f"{header}\n{models}",
     }
-    for name, text in others.items():
-        texts[name] = text if text.startswith(header) else f"{header}\n{text}"
-    formatted = _ruff(texts)
-    if isinstance(formatted, SpecError):
-        return formatted
+    formatted_models = _ruff(texts)
+    if isinstance(formatted_models, SpecError):
+        return formatted_models
+    formatted |= formatted_models
     return {out / name: text for name, text in sorted(formatted.items())}
 
 
-def _render_server_and_client(
-    document: Mapping[str, Any],
-    source: str,
-    service_name: str | None,
-    report: Callable[[str], None] | None,
-) -> dict[str, str] | SpecError:
+def _server_and_client(
+    document: Mapping[str, Any], source: str, header: str, service_name: str | None
+) -> tuple[dict[str, str], list[str]] | SpecError:
+    """server.py and client.py, formatted, and the lines to report about operations."""
     try:
         ir = build_ir(document, service_name=service_name)
-        if report is not None:
-            for skipped in ir.skipped:
-                report(f"not generated: {skipped.method} {skipped.path}: {skipped.reason}")
-            for hook in ir.webhooks:
-                report(f"webhook (models only): {hook.method} {hook.path}: {hook.reason}")
-        return {"server.py": render_server(ir), "client.py": render_client(ir)}
+        texts = {"server.py": render_server(ir), "client.py": render_client(ir)}
     except Exception as exc:  # a document shape the generators do not handle; report, not crash
         detail = " ".join(str(exc).split()) or type(exc).__name__
         return SpecError("cannot generate server and client", detail, source, "#/paths")
+    lines = [f"not generated: {op.method} {op.path}: {op.reason}" for op in ir.skipped]
+    lines += [
+        f"webhook (models only): {hook.method} {hook.path}: {hook.reason}" for hook in ir.webhooks
+    ]
+    for name, text in texts.items():
+        texts[name] = text if text.startswith(header) else f"{header}\n{text}"
+    formatted = _ruff(texts)
+    return formatted if isinstance(formatted, SpecError) else (formatted, lines)
 
 
 def _ruff(texts: Mapping[str, str]) -> dict[str, str] | SpecError:
