@@ -9,6 +9,7 @@ back a small picklable result.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -61,6 +62,9 @@ class Background(Generic[_T]):
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns into the caller's code
+            # A collection would traverse the whole inherited heap, copying every page it
+            # touches; the child is short-lived, its garbage goes when it exits.
+            gc.disable()
             os.close(read)
             self._child(write)
         os.close(write)
