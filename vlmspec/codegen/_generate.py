@@ -12,6 +12,7 @@ from typing import Any
 from ._background import Background
 from ._client import render_client
 from ._errors import SpecError
+from ._gc import gc_paused
 from ._ir import build_ir
 from ._models import render_models
 from ._names import normalise
@@ -20,7 +21,9 @@ from ._server import render_server
 __all__ = ["header_line", "render_package"]
 
 # Pinned here rather than read from a pyproject, so the output never depends on where it runs.
-_RUFF_SETTINGS = ("--isolated", "--line-length", "100", "--target-version", "py311")
+# No cache: the files live in a fresh temporary folder, and ruff would leave `.ruff_cache` in
+# whatever folder `vlmspec generate` was run from.
+_RUFF_SETTINGS = ("--isolated", "--no-cache", "--line-length", "100", "--target-version", "py311")
 # Text copied from the spec (descriptions, the header's digest) can break these; ruff format
 # cannot fix them, so a file-level noqa names the ones that occur in each file.
 _TEXT_RULES = "E501,RUF001,RUF002,RUF003"
@@ -49,7 +52,8 @@ def render_package(
     the same lines the generated files list in their headers.
     """
     header = header_line(source, sha256)
-    document, _ = normalise(document)
+    with gc_paused():  # two copies of the whole document: see _gc
+        document, _ = normalise(document)
     # Server and client beside the models, in a forked child (see _background) when one helps:
     # it works on its own copy of the document, which the models generator may rewrite.
     with Background(_server_and_client, document, source, header, service_name) as job:
