@@ -24,6 +24,7 @@ from vlmspec.codegen import (
     write_all_atomic,
 )
 from vlmspec.codegen._background import Background
+from vlmspec.codegen._gc import gc_paused
 
 from ._cmd_spec import require_project
 from ._exit import EXIT_FAIL, fail
@@ -166,7 +167,8 @@ def _load_any_spec(spec: Path) -> Document:
     loaded = load_document(spec)
     if isinstance(loaded, SpecError):
         fail(loaded)
-    document: Document = json_keys(loaded)  # `200:` unquoted is a status code, not an integer
+    with gc_paused():  # a copy of the whole document: see codegen/_gc.py
+        document: Document = json_keys(loaded)  # `200:` unquoted is a status code, not an integer
     problem = validate_document(document, str(spec), full=False)
     if problem is not None:
         fail(problem)
