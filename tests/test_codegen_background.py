@@ -15,7 +15,7 @@ import pytest
 
 from vlmspec.codegen import SpecError, load_spec, render_package
 from vlmspec.codegen import _background as background
-from vlmspec.codegen._background import Background, can_fork
+from vlmspec.codegen._background import Background, can_fork, in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "corpus" / "keywords-31.yaml"  # a webhook: a report line
@@ -53,6 +53,12 @@ def test_runs_in_a_child_only_when_forking(forking: bool) -> None:
     with Background(_pid) as job:
         ran_in = job.result()
     assert (ran_in != os.getpid()) is forking
+
+
+def test_the_call_knows_where_it_runs(forking: bool) -> None:
+    with Background(in_child) as job:
+        assert job.result() is forking
+    assert not in_child()
 
 
 def test_exception_is_raised_by_result(forking: bool) -> None:

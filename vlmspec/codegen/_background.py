@@ -19,11 +19,17 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Generic, ParamSpec, TypeVar
 
-__all__ = ["Background", "can_fork"]
+__all__ = ["Background", "can_fork", "in_child"]
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
 _MISSING = object()
+_in_child = False
+
+
+def in_child() -> bool:
+    """Whether this code runs in a `Background` child (not inline, not in the parent)."""
+    return _in_child
 
 
 def can_fork() -> bool:
@@ -62,6 +68,8 @@ class Background(Generic[_T]):
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns into the caller's code
+            global _in_child
+            _in_child = True
             # A collection would traverse the whole inherited heap, copying every page it
             # touches; the child is short-lived, its garbage goes when it exits.
             gc.disable()

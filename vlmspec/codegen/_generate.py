@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ._background import Background
+from ._background import Background, in_child
 from ._client import render_client
 from ._errors import SpecError
 from ._gc import gc_paused
@@ -61,7 +61,7 @@ def render_package(
         others = job.result()
     if isinstance(others, SpecError):
         return others
-    formatted, lines = others
+    server_and_client, formatted, lines = others
     for line in lines:
         if report is not None:
             report(line)
@@ -71,17 +71,24 @@ def render_package(
         "__init__.py": f'{header}\n"""`{package}`: models, server and client for {source}."""\n',
         "models.py": f"{header}\n{models}",
     }
-    formatted_models = _ruff(texts)
-    if isinstance(formatted_models, SpecError):
-        return formatted_models
-    formatted |= formatted_models
-    return {out / name: text for name, text in sorted(formatted.items())}
+    if not formatted:
+        texts |= server_and_client
+    done = _ruff(texts)
+    if isinstance(done, SpecError):
+        return done
+    if formatted:
+        done |= server_and_client
+    return {out / name: text for name, text in sorted(done.items())}
 
 
 def _server_and_client(
     document: Mapping[str, Any], source: str, header: str, service_name: str | None
-) -> tuple[dict[str, str], list[str]] | SpecError:
-    """server.py and client.py, formatted, and the lines to report about operations."""
+) -> tuple[dict[str, str], bool, list[str]] | SpecError:
+    """server.py and client.py, whether they are formatted yet, and the lines to report.
+
+    In a forked child they are formatted there, beside the models; inline, the caller formats
+    them with the models, in one ruff run.
+    """
     try:
         ir = build_ir(document, service_name=service_name)
         texts = {"server.py": render_server(ir), "client.py": render_client(ir)}
@@ -94,8 +101,10 @@ def _server_and_client(
     ]
     for name, text in texts.items():
         texts[name] = text if text.startswith(header) else f"{header}\n{text}"
+    if not in_child():
+        return texts, False, lines
     formatted = _ruff(texts)
-    return formatted if isinstance(formatted, SpecError) else (formatted, lines)
+    return formatted if isinstance(formatted, SpecError) else (formatted, True, lines)
 
 
 def _ruff(texts: Mapping[str, str]) -> dict[str, str] | SpecError:
