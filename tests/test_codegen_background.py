@@ -102,6 +102,16 @@ def test_no_fork_beside_another_thread() -> None:
         thread.join()
 
 
+@linux_only
+def test_no_fork_when_every_cpu_is_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    cpus = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "getloadavg", lambda: (cpus + 0.5, 0.0, 0.0))
+    assert not can_fork()
+    monkeypatch.setattr(os, "getloadavg", lambda: (cpus - 0.5, 9.0, 9.0))
+    assert can_fork()
+
+
 def _render(report: list[str]) -> dict[Path, str]:
     document = load_spec(FIXTURE)
     assert not isinstance(document, SpecError), document
