@@ -38,8 +38,8 @@ def can_fork() -> bool:
     Linux only (macOS's system libraries are not fork-safe, Windows has no fork); no other
     thread, whose locks the child would inherit held; and a CPU to spare: with every CPU busy
     the child only competes with its parent, and the pages they share are copied as the parent
-    writes to them (on 2 busy CPUs, load average 4-5, forking measured no faster and used more
-    CPU time).
+    writes to them (2 CPUs at load average 3: median wall time the same, 11.06 vs 11.13 s over
+    4 runs each, and 0.13 s more system time).
     """
     if sys.platform != "linux" or threading.active_count() != 1:
         return False
