@@ -23,6 +23,8 @@ from vlmspec.codegen import (
     validate_document,
     write_all_atomic,
 )
+from vlmspec.codegen._background import Background
+from vlmspec.codegen._gc import gc_paused
 
 from ._cmd_spec import require_project
 from ._exit import EXIT_FAIL, fail
@@ -100,32 +102,45 @@ def _render_unbounded(
     root = project.root if project is not None else Path.cwd()
     target = out if out is not None else project.output  # type: ignore[union-attr]
     files: dict[Path, str] = {}
-    if spec is None:
-        assert project is not None  # callers pass a project or a spec
-        bundle = build_bundle(project.upstream, project.overlays, project.root)
-        if isinstance(bundle, SpecError):
-            fail(bundle)
-        document, digest, source = bundle.document, bundle.sha256, project.bundle
-        files[project.bundle] = bundle.text
-    else:
-        _check_size(spec, max_mb)
-        loaded = _load_any_spec(spec)
-        document, digest, source = loaded, hashlib.sha256(spec.read_bytes()).hexdigest(), spec
-        if spec.stat().st_size > _PROGRESS_BYTES:
-            _progress(spec, document)
-    package = target.resolve().name
-    service = None
-    if project is not None and target.resolve() == project.output.resolve():
-        package, service = project.package, project.service
-    rendered = render_package(
-        document,
-        source=_display(source, root),
-        sha256=digest,
-        out=target,
-        package=package,
-        service_name=service,
-        report=lambda line: click.echo(f"vlmspec: {line}", err=True),
-    )
+    with contextlib.ExitStack() as stack:
+        validation: Background[SpecError | None] | None = None
+        if spec is None:
+            assert project is not None  # callers pass a project or a spec
+            bundle = build_bundle(project.upstream, project.overlays, project.root)
+            if isinstance(bundle, SpecError):
+                fail(bundle)
+            document, digest, source = bundle.document, bundle.sha256, project.bundle
+            files[project.bundle] = bundle.text
+        else:
+            _check_size(spec, max_mb)
+            loaded = _load_any_spec(spec)
+            document, digest, source = loaded, hashlib.sha256(spec.read_bytes()).hexdigest(), spec
+            # Past the checks _load_any_spec made, the validator can only warn: it runs beside
+            # the generators (a forked child, when one helps) instead of before them.
+            validation = stack.enter_context(Background(validate_document, document, str(spec)))
+            if spec.stat().st_size > _PROGRESS_BYTES:
+                _progress(spec, document)
+        package = target.resolve().name
+        service = None
+        if project is not None and target.resolve() == project.output.resolve():
+            package, service = project.package, project.service
+        rendered = render_package(
+            document,
+            source=_display(source, root),
+            sha256=digest,
+            out=target,
+            package=package,
+            service_name=service,
+            report=lambda line: click.echo(f"vlmspec: {line}", err=True),
+        )
+        if validation is not None and (problem := validation.result()) is not None:
+            if problem.header != _INVALID:
+                fail(problem)
+            line = problem.one_line()
+            if len(line) > _WARNING_CHARS:  # the validator quotes whole schemas before its reason
+                half = _WARNING_CHARS // 2
+                line = f"{line[:half]} … {line[-half:]}"
+            click.echo(f"vlmspec: warning: {line} (generating anyway)", err=True)
     if isinstance(rendered, SpecError):
         fail(rendered)
     return files | rendered
@@ -157,16 +172,11 @@ def _load_any_spec(spec: Path) -> Document:
     loaded = load_document(spec)
     if isinstance(loaded, SpecError):
         fail(loaded)
-    document: Document = json_keys(loaded)  # `200:` unquoted is a status code, not an integer
-    problem = validate_document(document, str(spec))
+    with gc_paused():  # a copy of the whole document: see codegen/_gc.py
+        document: Document = json_keys(loaded)  # `200:` unquoted is a status code, not an integer
+    problem = validate_document(document, str(spec), full=False)
     if problem is not None:
-        if problem.header != _INVALID:
-            fail(problem)
-        line = problem.one_line()
-        if len(line) > _WARNING_CHARS:  # the validator quotes whole schemas before its reason
-            half = _WARNING_CHARS // 2
-            line = f"{line[:half]} … {line[-half:]}"
-        click.echo(f"vlmspec: warning: {line} (generating anyway)", err=True)
+        fail(problem)
     return document
 
 

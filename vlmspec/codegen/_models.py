@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ._errors import SpecError
+from ._gc import gc_paused
 
 __all__ = ["render_models"]
 
@@ -85,7 +86,8 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
         return SpecError("cannot generate models", detail, source, "#/components/schemas")
     if not isinstance(code, str):
         return SpecError("cannot generate models", "expected one module", source)
-    return _refine(code, frozenset(schemas))
+    with gc_paused():
+        return _refine(code, frozenset(schemas))
 
 
 _UNIQUE = "x-vlmspec-unique-items"
