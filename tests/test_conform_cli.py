@@ -66,6 +66,11 @@ def test_correct_server_passes_with_reports_and_no_leak(root: str, tmp_path: Pat
     assert data["requests"] <= 300
     assert "<testsuite" in (tmp_path / "junit.xml").read_text()
     assert "vlmspec conform: conformant" in summary.read_text()
+    # a clause judged only on other clauses' replies says so instead of "0 requests"
+    schema_row = next(c for c in data["clauses"] if c["id"] == "response-schema")
+    assert schema_row["requests"] == 0 and schema_row["checks"] > 0
+    row = next(line for line in summary.read_text().splitlines() if "`response-schema`" in line)
+    assert row.split("|")[6].strip() == "shared" and "other clauses' requests" in out
     outputs = [out, err] + [p.read_text() for p in tmp_path.rglob("*") if p.is_file()]
     assert all(CANARY not in text for text in outputs)
 
@@ -109,6 +114,8 @@ def test_faulty_server_fails_the_right_clause(
     assert all(failure["case"].startswith(found_by) for failure in failures)
     assert "(seed 0)" in failures[0]["case"]
     assert CANARY not in out + err + json.dumps(data)
+    if fault in ("usage", "n"):  # probes and fuzz checks judge these: one fault, one signature
+        assert len({failure["signature"] for failure in failures}) == 1, failures
 
 
 def test_hanging_server_fails_within_the_timeout(root: str, tmp_path: Path) -> None:
@@ -139,6 +146,23 @@ def test_usage_and_unreachable_errors_exit_2(args: list[str]) -> None:
     code, _, err = conform(*args)
     assert code == 2, err
     assert err.startswith("vlmspec: error: ") and err.count("\n") <= 1
+
+
+def test_an_unwritable_step_summary_warns_and_the_run_goes_on(root: str, tmp_path: Path) -> None:
+    summary = tmp_path / "a-file" / "summary.md"  # under a file: never writable
+    (tmp_path / "a-file").write_text("")
+    code, _, err = conform(
+        "--base-url",
+        base(root),
+        "--clause",
+        "health",
+        "--report-dir",
+        str(tmp_path / "out"),
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert code == 0, err
+    assert "warning: $GITHUB_STEP_SUMMARY" in err and "skipped" in err
+    assert report(tmp_path / "out")["verdict"] == "conformant"
 
 
 def test_max_requests_is_a_hard_cap(root: str, tmp_path: Path) -> None:

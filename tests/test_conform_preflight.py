@@ -112,7 +112,11 @@ def test_a_server_refusing_guests_with_429_is_a_usage_error() -> None:
         code, _, err = conform("--base-url", server.openai_base, env={"VLMRUN_API_KEY": ""})
     assert code == 2, err
     last = err.splitlines()[-1]  # after the one-line note that the run is a guest's
-    assert last.startswith("vlmspec: error: the server refuses guests") and "answered 429" in last
+    assert (
+        last.startswith("vlmspec: error: guest limit reached")
+        and "answered 429 (Retry-After: " in last
+    )
+    assert "pass --token" in last
 
 
 def test_a_guest_run_says_so(root: str) -> None:

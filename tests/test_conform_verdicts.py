@@ -430,7 +430,8 @@ def test_shard_reports_merge_into_one_verdict_and_every_format(root: str, tmp_pa
     assert 'failures="0"' in (merged / "j.xml").read_text()
     # one shard alone leaves clauses of the other unjudged: never conformant by itself
     alone = CliRunner().invoke(cli, ["report", "merge", files[0]])
-    assert alone.exit_code == 1 and alone.stdout.startswith("inconclusive"), alone.output
+    assert alone.exit_code == 1 and alone.stdout.startswith("inconclusive: 1 shard ·")
+    assert "incomplete: shards missing: 2/2" in alone.stdout, alone.output
 
 
 def test_ctrl_c_exits_130_with_partial_reports(root: str, tmp_path: Path) -> None:

@@ -25,6 +25,11 @@ def _op(doc: Doc) -> Doc:
     return op
 
 
+def _hook(doc: Doc) -> Doc:
+    hook: Doc = doc["webhooks"]["itemCreated"]["post"]
+    return hook
+
+
 def _item_in(doc: Doc) -> Doc:
     schema: Doc = doc["components"]["schemas"]["ItemIn"]
     return schema
@@ -188,6 +193,51 @@ CASES = [
     ),
     Case("response-bound-loosened", _set(lambda d: _props(_item_out)(d)["count"], "maximum", 1000)),
     Case("response-bound-tightened", _set(lambda d: _props(_item_out)(d)["count"], "maximum", 50)),
+    Case("webhook-removed", lambda d: d["webhooks"].pop("itemCreated")),
+    Case(
+        "webhook-added",
+        lambda d: d["webhooks"].__setitem__(
+            "itemDeleted", {"post": {"responses": {"200": {"description": "ok"}}}}
+        ),
+    ),
+    Case("webhook-parameter-removed", lambda d: _hook(d)["parameters"].clear()),
+    Case(
+        "webhook-parameter-made-optional",
+        lambda d: _hook(d)["parameters"][0].update(required=False),
+    ),
+    Case(
+        "webhook-parameter-added",
+        lambda d: _hook(d)["parameters"].append(
+            {"name": "x-attempt", "in": "header", "schema": {"type": "integer"}}
+        ),
+    ),
+    Case(
+        "webhook-parameter-made-required",
+        lambda d: _hook(d)["parameters"][0].update(required=False),
+        reverse=True,
+    ),
+    Case("webhook-payload-removed", lambda d: _hook(d).pop("requestBody")),
+    Case("webhook-payload-made-optional", lambda d: _hook(d)["requestBody"].update(required=False)),
+    Case("webhook-payload-added", lambda d: _hook(d).pop("requestBody"), reverse=True),
+    Case(
+        "webhook-payload-made-required",
+        lambda d: _hook(d)["requestBody"].update(required=False),
+        reverse=True,
+    ),
+    Case(
+        "webhook-payload-media-type-added",
+        lambda d: _hook(d)["requestBody"]["content"].__setitem__("application/xml", _JSON),
+    ),
+    Case(
+        "webhook-payload-media-type-removed",
+        lambda d: _hook(d)["requestBody"]["content"].__setitem__("application/xml", _JSON),
+        reverse=True,
+    ),
+    Case("webhook-reply-status-removed", lambda d: _hook(d)["responses"].pop("410")),
+    Case(
+        "webhook-reply-status-added",
+        lambda d: _hook(d)["responses"].__setitem__("204", {"description": "received"}),
+    ),
 ]
 
 
@@ -215,6 +265,13 @@ BREAKING = {
     "response-type-widened",
     "response-nullable-added",
     "response-bound-loosened",
+    "webhook-removed",
+    "webhook-parameter-removed",
+    "webhook-parameter-made-optional",
+    "webhook-payload-removed",
+    "webhook-payload-made-optional",
+    "webhook-payload-media-type-added",
+    "webhook-reply-status-removed",
 }
 
 
@@ -241,7 +298,12 @@ def test_rule_fires_with_its_severity(case: Case) -> None:
     fired = [c for c in changes if c.rule == case.rule]
     assert len(fired) == 1
     assert fired[0].severity == ("breaking" if case.rule in BREAKING else "safe")
-    assert fired[0].operation in ("POST /items", "GET /other")
+    assert fired[0].operation in (
+        "POST /items",
+        "GET /other",
+        "webhook POST itemCreated",
+        "webhook POST itemDeleted",
+    )
     assert fired[0].message
 
 

@@ -182,3 +182,15 @@ def test_each_type_of_a_type_list_is_compared_on_its_own() -> None:
     assert _rules(old, new) == [
         ("request-property-added-optional", "$<S>.b", "property added (optional)")
     ]
+
+
+def test_component_replaced_by_a_union_is_one_change() -> None:
+    """`Message` → `allOf [oneOf [A, B]]` read "branch `Message` removed" beside "branch `A`
+    added", "branch `B` added"; it is one replacement, judged on the side that may break."""
+    schemas = {**_objects("A", "B"), "Message": {"type": "object", "properties": {"v": {}}}}
+    old = {"$ref": "#/components/schemas/Message"}
+    new = {"allOf": [{"oneOf": _refs("A", "B")}]}
+    assert _rules(_doc(old, old, schemas=schemas), _doc(new, new, schemas=schemas)) == [
+        ("request-type-narrowed", "$", "`Message` replaced by `A`, `B`"),
+        ("response-type-widened", "$", "`Message` replaced by `A`, `B`"),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -94,6 +95,12 @@ def test_overlay_target_matching_nothing(generated_project: Path) -> None:
         ("openapi: 3.1.0\ninfo: [\n", "bad.yaml:"),
         ("just: a mapping\n", "not an OpenAPI 3.x document"),
         ("- a list\n", "not a mapping"),
+        ('{"openapi": "3.1.0", "info": {"title": "\\ud83d", "version": "1"}}', "surrogate"),
+        (  # a property named like a data keyword is still a schema: its $ref must resolve
+            "openapi: 3.1.0\ninfo: {title: R, version: '1'}\npaths: {}\ncomponents:\n"
+            "  schemas:\n    A: {properties: {x-id: {$ref: '#/components/schemas/Gone'}}}\n",
+            "unresolvable $ref",
+        ),
     ],
 )
 def test_bad_spec_option(generated_project: Path, text: str, expected: str) -> None:
@@ -143,8 +150,17 @@ def test_spec_without_out_refuses_to_replace_the_project_package(generated_proje
     before = snapshot(generated_project)
     spec = generated_project / "spec" / "upstream.yaml"
     done = vlmspec(generated_project, "generate", "--spec", str(spec))
-    assert_one_line_error(done, "pass --out DIR, or --force")
+    assert_one_line_error(done, "pass another --out DIR, or --force")
+    # naming the project's package as --out is the same replacement
+    done = vlmspec(generated_project, "generate", "--spec", str(spec), "--out", "./demo_api/")
+    assert_one_line_error(done, "refusing to replace demo_api")
     assert snapshot(generated_project) == before
+
+
+def test_spec_outside_a_project_needs_out(tmp_path: Path) -> None:
+    spec = Path(__file__).resolve().parent / "corpus" / "tools-discriminated.yaml"
+    done = vlmspec(tmp_path, "generate", "--spec", str(spec))
+    assert_one_line_error(done, "no vlmspec project here to write into; pass --out DIR")
 
 
 def test_spec_over_the_size_limit(generated_project: Path, tmp_path: Path) -> None:
@@ -181,6 +197,27 @@ def test_generation_time_is_bounded(generated_project: Path, tmp_path: Path) -> 
             "A",
             id="circular ref",
         ),
+        pytest.param(
+            # json.dumps's default: every emoji becomes a surrogate-pair escape (libyaml refuses)
+            '{"openapi": "3.1.0", "info": {"title": "Emoji \\ud83d\\udc4d", "version": "1"},'
+            ' "paths": {}, "components": {"schemas": {"Thumb": {"type": "object",'
+            ' "description": "\\ud83d\\udc4d"}}}}',
+            "Thumb",
+            id="json with surrogate-pair escapes",
+        ),
+        pytest.param(
+            # `$ref` inside vendor extensions, examples and defaults is data, not a reference
+            "openapi: 3.1.0\ninfo: {title: R, version: '1'}\npaths: {}\n"
+            "x-topics: [{content: {$ref: ./docs/getting-started.md}}]\ncomponents:\n"
+            "  examples:\n    E: {value: {$ref: 'https://json-schema.org/x'}}\n"
+            "  schemas:\n    Doc:\n      type: object\n"
+            "      example: {$ref: 'https://json-schema.org/draft/2020-12/schema'}\n"
+            "      default: {$ref: nowhere}\n"
+            "      properties: {example: {$ref: '#/components/schemas/Name'}}\n"
+            "    Name: {type: string}\n",
+            "Doc",
+            id="ref-shaped data",
+        ),
     ],
 )
 def test_awkward_documents_generate(tmp_path: Path, text: str, name: str) -> None:
@@ -212,3 +249,20 @@ def test_hand_written_files_in_out_are_not_overwritten(tmp_path: Path) -> None:
     assert forced.returncode == 0
     again = subprocess.run([sys.executable, "-m", "vlmspec", *args], cwd=tmp_path)
     assert again.returncode == 0
+
+
+def test_a_validator_finding_is_one_short_warning(tmp_path: Path) -> None:
+    """openapi-spec-validator quotes the whole offending schema: the warning keeps its head and
+    its reason, not kilobytes between them."""
+    schema = {
+        "type": "object",
+        "description": "x" * 4000,
+        "properties": {"n": {"type": "integer", "exclusiveMinimum": 0}},  # 3.1's spelling
+    }
+    document = {"openapi": "3.0.3", "info": {"title": "W", "version": "1"}, "paths": {}}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({**document, "components": {"schemas": {"P": schema}}}))
+    done = vlmspec(tmp_path, "generate", "--spec", str(spec), "--out", str(tmp_path / "pkg"))
+    assert done.returncode == 0, done.stderr
+    warning = next(line for line in done.stderr.splitlines() if "warning" in line)
+    assert len(warning) < 500 and warning.endswith("(generating anyway)"), warning

@@ -154,6 +154,30 @@ def test_dates_stay_strings_and_duplicates_are_refused(tmp_path: Path) -> None:
     assert isinstance(dup, SpecError) and "duplicate key" in dup.detail
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # plain strings come straight from their nodes; other scalars and tags as YAML says
+        (
+            "a: x\nb: 1\nc: null\nd: !!str 2\n'e': [y, 1.5]\n1: z\n",
+            {"a": "x", "b": 1, "c": None, "d": "2", "e": ["y", 1.5], 1: "z"},
+        ),
+        ("b: &s {k: v}\nm:\n  <<: *s\n  j: w\n", {"b": {"k": "v"}, "m": {"k": "v", "j": "w"}}),
+        ("m:\n  <<: {k: v}\n  k: own\n", {"m": {"k": "own"}}),  # explicit keys win over merged
+        ("a: &x s\nb: *x\n", {"a": "s", "b": "s"}),
+        ("a: 1\nb:\n  c: 1\n  c: 2\n", "duplicate key 'c'"),
+        ("? [1]\n: x\n", "found unhashable key"),
+    ],
+)
+def test_mapping_construction(tmp_path: Path, text: str, expected: object) -> None:
+    loaded = codegen.load_document(_write(tmp_path / "m.yaml", text))
+    if isinstance(expected, str):
+        assert isinstance(loaded, SpecError) and expected in loaded.detail, loaded
+        assert loaded.location.count(":") == 1
+    else:
+        assert loaded == expected
+
+
 def test_unresolvable_ref_names_its_location(tmp_path: Path) -> None:
     text = UPSTREAM.read_text(encoding="utf-8").replace(
         "#/components/schemas/Function'", "#/components/schemas/Nope'", 1

@@ -360,6 +360,23 @@ def _check_outputs(report_dir: Path | None, junit: Path | None, baseline: Path |
     ):
         if path is not None and (problem := check_writable(path, directory=directory)):
             fail(f"{option} {path}: {problem}")
+    summary = _step_summary()
+    if summary is not None:
+        try:
+            with open(summary, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            # CI sets it; a stale value in a local shell must not block a run: warn, skip it
+            os.environ.pop("GITHUB_STEP_SUMMARY")
+            click.echo(
+                f"vlmspec: warning: $GITHUB_STEP_SUMMARY {summary}: cannot append "
+                f"({exc.strerror or exc}); the step summary is skipped",
+                err=True,
+            )
+
+
+def _step_summary() -> str | None:
+    return os.environ.get("GITHUB_STEP_SUMMARY") or None
 
 
 def _load_baseline(path: Path) -> Baseline:
@@ -426,9 +443,12 @@ def _write_reports(result: RunResult, report_dir: Path | None, junit: Path | Non
             write_atomic(report_dir / "report.md", markdown)
         if junit is not None:
             write_atomic(junit, conformance.to_junit(result))
-        summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary:
-            with open(summary, "a", encoding="utf-8") as handle:
-                handle.write(markdown)
     except OSError as exc:
         fail(f"cannot write a report: {exc}")
+    summary = _step_summary()
+    if summary is not None:
+        try:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(markdown)
+        except OSError as exc:  # the reports are written; the summary is a courtesy
+            click.echo(f"vlmspec: warning: cannot append to $GITHUB_STEP_SUMMARY: {exc}", err=True)

@@ -23,6 +23,8 @@ from vlmspec.codegen import (
     validate_document,
     write_all_atomic,
 )
+from vlmspec.codegen._background import Background
+from vlmspec.codegen._gc import gc_paused
 
 from ._cmd_spec import require_project
 from ._exit import EXIT_FAIL, fail
@@ -35,6 +37,7 @@ _INVALID = "invalid OpenAPI document"
 # 5.8 GB before it was killed. Past these, exit 2 with a message naming the option to raise.
 _MAX_MB = 32.0
 _TIMEOUT_S = 600.0
+_WARNING_CHARS = 400
 _PROGRESS_BYTES = 1 << 20  # announce inputs over 1 MiB: they take seconds, not milliseconds
 
 
@@ -99,32 +102,45 @@ def _render_unbounded(
     root = project.root if project is not None else Path.cwd()
     target = out if out is not None else project.output  # type: ignore[union-attr]
     files: dict[Path, str] = {}
-    if spec is None:
-        assert project is not None  # callers pass a project or a spec
-        bundle = build_bundle(project.upstream, project.overlays, project.root)
-        if isinstance(bundle, SpecError):
-            fail(bundle)
-        document, digest, source = bundle.document, bundle.sha256, project.bundle
-        files[project.bundle] = bundle.text
-    else:
-        _check_size(spec, max_mb)
-        loaded = _load_any_spec(spec)
-        document, digest, source = loaded, hashlib.sha256(spec.read_bytes()).hexdigest(), spec
-        if spec.stat().st_size > _PROGRESS_BYTES:
-            _progress(spec, document)
-    package = target.resolve().name
-    service = None
-    if project is not None and target.resolve() == project.output.resolve():
-        package, service = project.package, project.service
-    rendered = render_package(
-        document,
-        source=_display(source, root),
-        sha256=digest,
-        out=target,
-        package=package,
-        service_name=service,
-        report=lambda line: click.echo(f"vlmspec: {line}", err=True),
-    )
+    with contextlib.ExitStack() as stack:
+        validation: Background[SpecError | None] | None = None
+        if spec is None:
+            assert project is not None  # callers pass a project or a spec
+            bundle = build_bundle(project.upstream, project.overlays, project.root)
+            if isinstance(bundle, SpecError):
+                fail(bundle)
+            document, digest, source = bundle.document, bundle.sha256, project.bundle
+            files[project.bundle] = bundle.text
+        else:
+            _check_size(spec, max_mb)
+            loaded = _load_any_spec(spec)
+            document, digest, source = loaded, hashlib.sha256(spec.read_bytes()).hexdigest(), spec
+            # Past the checks _load_any_spec made, the validator can only warn: it runs beside
+            # the generators (a forked child, when one helps) instead of before them.
+            validation = stack.enter_context(Background(validate_document, document, str(spec)))
+            if spec.stat().st_size > _PROGRESS_BYTES:
+                _progress(spec, document)
+        package = target.resolve().name
+        service = None
+        if project is not None and target.resolve() == project.output.resolve():
+            package, service = project.package, project.service
+        rendered = render_package(
+            document,
+            source=_display(source, root),
+            sha256=digest,
+            out=target,
+            package=package,
+            service_name=service,
+            report=lambda line: click.echo(f"vlmspec: {line}", err=True),
+        )
+        if validation is not None and (problem := validation.result()) is not None:
+            if problem.header != _INVALID:
+                fail(problem)
+            line = problem.one_line()
+            if len(line) > _WARNING_CHARS:  # the validator quotes whole schemas before its reason
+                half = _WARNING_CHARS // 2
+                line = f"{line[:half]} … {line[-half:]}"
+            click.echo(f"vlmspec: warning: {line} (generating anyway)", err=True)
     if isinstance(rendered, SpecError):
         fail(rendered)
     return files | rendered
@@ -156,12 +172,11 @@ def _load_any_spec(spec: Path) -> Document:
     loaded = load_document(spec)
     if isinstance(loaded, SpecError):
         fail(loaded)
-    document: Document = json_keys(loaded)  # `200:` unquoted is a status code, not an integer
-    problem = validate_document(document, str(spec))
+    with gc_paused():  # a copy of the whole document: see codegen/_gc.py
+        document: Document = json_keys(loaded)  # `200:` unquoted is a status code, not an integer
+    problem = validate_document(document, str(spec), full=False)
     if problem is not None:
-        if problem.header != _INVALID:
-            fail(problem)
-        click.echo(f"vlmspec: warning: {problem.one_line()} (generating anyway)", err=True)
+        fail(problem)
     return document
 
 
@@ -204,14 +219,21 @@ def generate(
 
     Everything is rendered before anything is written: on an error (exit 2) no file changes.
     """
-    project = find_project() if spec_path is not None and out is not None else require_project()
+    project = find_project() if spec_path is not None else require_project()
     if isinstance(project, SpecError):
         fail(project)
-    if spec_path is not None and out is None and not force and project is not None:
+    if spec_path is not None and out is None and project is None:
+        fail(f"no vlmspec project here to write into; pass --out DIR to generate from {spec_path}")
+    replaces = project is not None and (out is None or out.resolve() == project.output.resolve())
+    if spec_path is not None and replaces and not force:
         # The project's package is what `vlmspec check` compares with its own spec; replacing it
-        # with another spec's code by omission would break the project.
+        # with another spec's code (by omission, or by naming it as --out) would break it.
+        assert project is not None
         where = _display(project.output, project.root)
-        fail(f"refusing to replace {where} with code from {spec_path}; pass --out DIR, or --force")
+        fail(
+            f"refusing to replace {where} with code from {spec_path}; pass another --out DIR, "
+            "or --force"
+        )
     files = _render(project, spec_path, out, max_mb=max_mb, timeout=timeout)
     if not force and (foreign := _not_ours(files)):
         fail(f"refusing to overwrite {foreign}: vlmspec did not write it (--force replaces it)")

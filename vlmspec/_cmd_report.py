@@ -64,10 +64,12 @@ def merge(
         fail(f"cannot write a report: {exc}")
     counts = {s: sum(1 for c in merged["clauses"] if c["status"] == s) for s in _STATUSES}
     print(
-        f"{merged['verdict']}: {len(files)} shards · "
+        f"{merged['verdict']}: {len(files)} shard{'s' if len(files) != 1 else ''} · "
         + ", ".join(f"{n} {status}" for status, n in counts.items())
         + f" · {merged['requests']} requests"
     )
+    if merged.get("stopped"):
+        print(f"incomplete: {merged['stopped']}")
     if merged["internal_errors"]:
         for error in merged["internal_errors"]:
             print(f"vlmspec: error: internal error in a shard: {error}", file=sys.stderr)

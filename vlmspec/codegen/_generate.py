@@ -9,8 +9,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ._background import Background, in_child
 from ._client import render_client
 from ._errors import SpecError
+from ._gc import gc_paused
 from ._ir import build_ir
 from ._models import render_models
 from ._names import normalise
@@ -19,7 +21,9 @@ from ._server import render_server
 __all__ = ["header_line", "render_package"]
 
 # Pinned here rather than read from a pyproject, so the output never depends on where it runs.
-_RUFF_SETTINGS = ("--isolated", "--line-length", "100", "--target-version", "py311")
+# No cache: the files live in a fresh temporary folder, and ruff would leave `.ruff_cache` in
+# whatever folder `vlmspec generate` was run from.
+_RUFF_SETTINGS = ("--isolated", "--no-cache", "--line-length", "100", "--target-version", "py311")
 # Text copied from the spec (descriptions, the header's digest) can break these; ruff format
 # cannot fix them, so a file-level noqa names the ones that occur in each file.
 _TEXT_RULES = "E501,RUF001,RUF002,RUF003"
@@ -48,43 +52,59 @@ def render_package(
     the same lines the generated files list in their headers.
     """
     header = header_line(source, sha256)
-    document, _ = normalise(document)
-    # Server and client first: the models generator may rewrite the document it is given.
-    others = _render_server_and_client(document, source, service_name, report)
+    with gc_paused():  # two copies of the whole document: see _gc
+        document, _ = normalise(document)
+    # Server and client beside the models, in a forked child (see _background) when one helps:
+    # it works on its own copy of the document, which the models generator may rewrite.
+    with Background(_server_and_client, document, source, header, service_name) as job:
+        models = render_models(document, source)
+        others = job.result()
     if isinstance(others, SpecError):
         return others
-    models = render_models(document, source)
+    server_and_client, formatted, lines = others
+    for line in lines:
+        if report is not None:
+            report(line)
     if isinstance(models, SpecError):
         return models
     texts = {
         "__init__.py": f'{header}\n"""`{package}`: models, server and client for {source}."""\n',
         "models.py": f"{header}\n{models}",
     }
-    for name, text in others.items():
-        texts[name] = text if text.startswith(header) else f"{header}\n{text}"
-    formatted = _ruff(texts)
-    if isinstance(formatted, SpecError):
-        return formatted
-    return {out / name: text for name, text in sorted(formatted.items())}
+    if not formatted:
+        texts |= server_and_client
+    done = _ruff(texts)
+    if isinstance(done, SpecError):
+        return done
+    if formatted:
+        done |= server_and_client
+    return {out / name: text for name, text in sorted(done.items())}
 
 
-def _render_server_and_client(
-    document: Mapping[str, Any],
-    source: str,
-    service_name: str | None,
-    report: Callable[[str], None] | None,
-) -> dict[str, str] | SpecError:
+def _server_and_client(
+    document: Mapping[str, Any], source: str, header: str, service_name: str | None
+) -> tuple[dict[str, str], bool, list[str]] | SpecError:
+    """server.py and client.py, whether they are formatted yet, and the lines to report.
+
+    In a forked child they are formatted there, beside the models; inline, the caller formats
+    them with the models, in one ruff run.
+    """
     try:
         ir = build_ir(document, service_name=service_name)
-        if report is not None:
-            for skipped in ir.skipped:
-                report(f"not generated: {skipped.method} {skipped.path}: {skipped.reason}")
-            for hook in ir.webhooks:
-                report(f"webhook (models only): {hook.method} {hook.path}: {hook.reason}")
-        return {"server.py": render_server(ir), "client.py": render_client(ir)}
+        texts = {"server.py": render_server(ir), "client.py": render_client(ir)}
     except Exception as exc:  # a document shape the generators do not handle; report, not crash
         detail = " ".join(str(exc).split()) or type(exc).__name__
         return SpecError("cannot generate server and client", detail, source, "#/paths")
+    lines = [f"not generated: {op.method} {op.path}: {op.reason}" for op in ir.skipped]
+    lines += [
+        f"webhook (models only): {hook.method} {hook.path}: {hook.reason}" for hook in ir.webhooks
+    ]
+    for name, text in texts.items():
+        texts[name] = text if text.startswith(header) else f"{header}\n{text}"
+    if not in_child():
+        return texts, False, lines
+    formatted = _ruff(texts)
+    return formatted if isinstance(formatted, SpecError) else (formatted, True, lines)
 
 
 def _ruff(texts: Mapping[str, str]) -> dict[str, str] | SpecError:

@@ -13,11 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ._invalid import Invalid, invalid_plan
 from ._ir_types import Param, TypeRef, identifier, json_media_type, params, py_type, resolve
 
 __all__ = [
     "ApiIR",
     "Body",
+    "Invalid",
     "Operation",
     "Param",
     "Response",
@@ -79,6 +81,7 @@ class Operation:
     stream: Stream | None
     errors: tuple[tuple[int, TypeRef | None], ...]  # documented 4xx/5xx statuses and bodies
     bearer_required: bool  # every security alternative needs a bearer token
+    invalid: Invalid | None = None  # the documented answer to a refused request (else FastAPI's)
 
     @property
     def stream_name(self) -> str:
@@ -224,6 +227,7 @@ def _operation(
         errors=errors,
         bearer_required=bool(security)
         and all(req and set(req) <= bearer for req in security if isinstance(req, dict)),
+        invalid=invalid_plan(document, raw.get("responses") or {}),
     )
 
 

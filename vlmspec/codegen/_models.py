@@ -20,6 +20,7 @@ from typing import Any
 
 from . import _fidelity
 from ._errors import SpecError
+from ._gc import gc_paused
 
 __all__ = ["render_models"]
 
@@ -106,7 +107,8 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
         return SpecError("cannot generate models", detail, source, "#/components/schemas")
     if not isinstance(code, str):
         return SpecError("cannot generate models", "expected one module", source)
-    return _refine(code, frozenset(schemas), document, metadata)
+    with gc_paused():
+        return _refine(code, frozenset(schemas), document, metadata)
 
 
 _UNIQUE = "x-vlmspec-unique-items"

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._discriminators import explicit_discriminators
+from ._hoist import hoist_inline
 
 __all__ = ["class_names", "normalise"]
 
@@ -106,5 +107,7 @@ def normalise(document: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, st
         copied["components"]["schemas"] = {
             names[old]: value for old, value in copied["components"]["schemas"].items()
         }
+    # After the renaming: a hoisted name never takes a component's class name.
+    hoist_inline(copied, _RESERVED)
     explicit_discriminators(copied)
     return copied, names

@@ -1,9 +1,9 @@
 """Render the FastAPI server stub from the intermediate model.
 
 Public entry point: ``render_server(ir, *, models_module=".models") -> str``: the source of a
-module with ``RequestContext``, ``ApiError``, ``RequestValidationFailed``, the service Protocol
-(``ir.service_name``), ``create_router(service)`` and ``create_app(service)``. Not yet
-ruff-formatted; deterministic for a given ``ir``.
+module with ``RequestContext``, ``ApiError``, ``RequestValidationFailed``, ``InvalidRequest``, the
+service Protocol (``ir.service_name``), ``create_router(service)`` and ``create_app(service)``.
+Not yet ruff-formatted; deterministic for a given ``ir``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _LINE = 100
 # Names the server module defines itself; a model with one of these names is imported aliased.
 _SERVER_NAMES = frozenset(
     {"ApiError", "RequestContext", "RequestValidationFailed", "APIRouter", "FastAPI", "Request"}
+    | {"InvalidRequest", "InvalidRequestHandler"}
     | {"Response", "StreamingResponse", "Annotated", "Any", "Literal", "Protocol", "TypeVar"}
     | {"AsyncIterator", "Callable", "Mapping", "Sequence", "dataclass", "json", "logging"}
     | {"pydantic", "pydantic_core", "create_app", "create_router"}
@@ -29,6 +30,8 @@ _SERVER_NAMES = frozenset(
 
 _EXPORTS = (
     "ApiError",
+    "InvalidRequest",
+    "InvalidRequestHandler",
     "RequestContext",
     "RequestValidationFailed",
     "create_app",
@@ -150,6 +153,16 @@ def render_server(ir: ApiIR, *, models_module: str = ".models") -> str:
             parts.append(f"AsyncIterator[{names.t(op.stream.chunk)}]")
         return " | ".join(parts) or "None"
 
+    refusals: dict[str, str] = {}  # entry expression → its constant, shared by operations
+
+    def invalid_entry(op: Operation) -> str:
+        """`_INVALID`'s entry: (status, media type, validator or None, default body or None)."""
+        plan = op.invalid
+        assert plan is not None
+        validate = names.validate(plan.type) if plan.type is not None else "None"
+        entry = f"({plan.status}, {plan.media!r}, {validate}, {plan.default!r})"
+        return refusals.setdefault(entry, f"_REFUSED_{len(refusals)}")
+
     item = ir.validation_item
     validation_item = names.t(TypeRef(item, (item,), item)) if item else "Mapping[str, Any]"
     validation_dump = (
@@ -167,13 +180,20 @@ def render_server(ir: ApiIR, *, models_module: str = ".models") -> str:
         "param_type": lambda p: param_type(names, p),
         "validation_item": validation_item,
         "validation_dump": validation_dump,
+        "invalid_entry": invalid_entry,
         "exports": sorted([ir.service_name, *_EXPORTS], key=isort_key),
         "routes": sorted(ir.operations, key=_route_order),
     }
     candidates = ["Annotated", "Any", "Literal", "Protocol", "TypeVar"]
-    template.render(**context, imports=[], aliased=[], adapters=[], typing_imports=candidates)
+    template.render(
+        **context, imports=[], aliased=[], adapters=[], refusals=[], typing_imports=candidates
+    )
     adapters = sorted(((v, k) for k, v in names.adapters.items()), key=lambda a: int(a[0][9:]))
-    extra = {**names.imports(), "adapters": adapters}
+    extra = {
+        **names.imports(),
+        "adapters": adapters,
+        "refusals": [(name, entry) for entry, name in refusals.items()],
+    }
     # Every candidate is imported; ruff's F401 fix (see _generate) drops the unused ones, which
     # is cheaper than parsing a draft (seconds on OpenAI's 278 operations).
     return template.render(**context, **extra, typing_imports=candidates)

@@ -8,7 +8,7 @@ from typing import Any
 from ._errors import SpecError
 from ._loader import Document
 
-__all__ = ["resolve_pointer", "validate_document"]
+__all__ = ["local_refs", "resolve_pointer", "validate_document"]
 
 
 def _escape(token: str | int) -> str:
@@ -29,16 +29,52 @@ def resolve_pointer(document: Any, pointer: str) -> tuple[bool, Any]:
     return True, node
 
 
-def _refs(node: Any, pointer: str = "#") -> Iterator[tuple[str, str]]:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            yield pointer, ref
-        for key, value in node.items():
-            yield from _refs(value, f"{pointer}/{_escape(key)}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _refs(value, f"{pointer}/{index}")
+# Maps whose keys are names the author chose (a property called `example` or `x-id` is still
+# a schema); under any other key, `example`, `default`, `const`, `enum` and `x-*` hold data or
+# vendor extensions, never OpenAPI objects, so a `$ref` inside them is a value, not a reference.
+_NAME_MAPS = frozenset(
+    {
+        "properties", "patternProperties", "$defs", "definitions", "dependentSchemas",
+        "paths", "webhooks", "schemas", "responses", "parameters", "requestBodies", "headers",
+        "securitySchemes", "links", "callbacks", "pathItems", "content", "encoding",
+        "variables", "mapping", "scopes",
+    }
+)  # fmt: skip
+_DATA = frozenset({"example", "default", "const", "enum"})
+_EXAMPLE_MAP = "examples (map)"  # the role of a Media Type's or components' `examples` map
+
+
+def local_refs(node: Any, pointer: str = "#") -> Iterator[tuple[str, str]]:
+    """(where, target) of every `$ref` that is a reference, not data: see `_NAME_MAPS`.
+
+    An `examples` list (JSON Schema) is data; an `examples` map holds Example Objects, which
+    may be `$ref`s themselves but whose `value` is data.
+    """
+    # role: the keyword the item sits under (None for list items and named entries)
+    stack: list[tuple[Any, str, str | None]] = [(node, pointer, None)]
+    while stack:
+        item, where, role = stack.pop()
+        if isinstance(item, list):
+            stack.extend((v, f"{where}/{i}", None) for i, v in enumerate(item))
+            continue
+        if not isinstance(item, dict):
+            continue
+        names = role in _NAME_MAPS or role == _EXAMPLE_MAP
+        ref = item.get("$ref")
+        if isinstance(ref, str) and not names:
+            yield where, ref
+        for key, value in item.items():
+            key = str(key)
+            child = f"{where}/{_escape(key)}"
+            if role == _EXAMPLE_MAP and isinstance(value, dict):
+                stack.append(({k: v for k, v in value.items() if k != "value"}, child, None))
+            elif names:  # a named entry: a schema, path item, response... (its name is no role)
+                stack.append((value, child, None))
+            elif key == "examples":
+                if isinstance(value, dict):
+                    stack.append((value, child, _EXAMPLE_MAP))
+            elif not (key in _DATA or key.startswith("x-")):
+                stack.append((value, child, key))
 
 
 def validate_document(document: Document, path: str, *, full: bool = True) -> SpecError | None:
@@ -50,7 +86,7 @@ def validate_document(document: Document, path: str, *, full: bool = True) -> Sp
     if not isinstance(version, str) or not version.startswith("3."):
         seen = "no `openapi` field" if version is None else f"openapi: {version!r}"
         return SpecError("not an OpenAPI 3.x document", seen, path, "#/openapi")
-    for where, ref in _refs(document):
+    for where, ref in local_refs(document):
         if not ref.startswith("#"):
             return SpecError("external $ref is not supported", ref, path, where)
         found, _ = resolve_pointer(document, ref)

@@ -18,12 +18,14 @@ __all__ = [
     "NOT_JUDGED",
     "NO_TASK_IN_SHARD",
     "PASS",
+    "SHARED_LEGEND",
     "Clause",
     "ClauseResult",
     "Failure",
     "Ledger",
     "clause_ids",
     "reasons",
+    "requests_cell",
     "signature",
 ]
 
@@ -276,6 +278,15 @@ class Ledger:
                         0, f"{result.checks} checks judged (at least {enough} needed)"
                     )
             return list(self.results.values())
+
+
+SHARED_REPLIES = "shared"
+SHARED_LEGEND = "requests `shared`: judged on the replies to other clauses' requests"
+
+
+def requests_cell(result: ClauseResult) -> str:
+    """The requests a clause sent, or `shared` when its checks read other clauses' replies."""
+    return SHARED_REPLIES if result.requests == 0 and result.checks else str(result.requests)
 
 
 def reasons(result: ClauseResult) -> list[str]:

@@ -14,7 +14,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._clauses import FAIL, NOT_APPLICABLE, NOT_JUDGED, PASS, reasons
+from ._clauses import (
+    FAIL,
+    NOT_APPLICABLE,
+    NOT_JUDGED,
+    PASS,
+    SHARED_LEGEND,
+    reasons,
+    requests_cell,
+)
 from ._runner import (
     CONFORMANT,
     ERROR,
@@ -104,9 +112,11 @@ def print_summary(result: RunResult, stream: TextIO | None = None) -> None:
             str(clause.checks),
             str(clause.failed),
             str(sum(clause.unjudged.values())),
-            str(clause.requests),
+            requests_cell(clause),
             escape("; ".join(notes)[:200]),
         )
+    if any(requests_cell(clause) != str(clause.requests) for clause in result.clauses):
+        table.caption = escape(SHARED_LEGEND)
     console.print(table)
     for clause in result.clauses:
         for failure in clause.failures[:_CONSOLE_FAILURES]:

@@ -18,6 +18,7 @@ from schemathesis.specs.openapi import checks as builtin
 
 from ._context import Context, openai_error
 from ._http import Exchange
+from ._probes_core import index_problems, usage_problems
 from ._probes_rules import judge_rejected, loc_problems
 from ._spec import Spec
 from ._strategies import GENERATION_LOCK, draw
@@ -92,12 +93,9 @@ def vlmspec_usage_sum(ctx: Any, response: Any, case: Case) -> Any:
     usage = data.get("usage")
     if not isinstance(usage, dict):
         return "reply carries no usage object"
-    counts = [usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")]
-    numbers = [v for v in counts if isinstance(v, int) and not isinstance(v, bool)]
-    if len(numbers) != 3:
-        raise AssertionError(f"usage counts are not integers: {usage}")
-    if numbers[2] != numbers[0] + numbers[1]:
-        raise AssertionError(f"usage does not add up: {usage}")
+    problems = usage_problems(usage)
+    if problems:
+        raise AssertionError(problems[0])
     return None
 
 
@@ -112,9 +110,9 @@ def vlmspec_choice_count(ctx: Any, response: Any, case: Case) -> Any:
     n = case.body.get("n") or 1
     if not isinstance(n, int) or isinstance(n, bool):
         return "request has no integer n"
-    indexes = sorted(str(c.get("index")) for c in data["choices"] if isinstance(c, dict))
-    if indexes != sorted(str(i) for i in range(n)):
-        raise AssertionError(f"n={n} gave choice indexes {indexes[:10]}")
+    problems = index_problems(n, [c.get("index") for c in data["choices"] if isinstance(c, dict)])
+    if problems:
+        raise AssertionError(problems[0])
     return None
 
 
@@ -153,8 +151,9 @@ _CHECKS: tuple[tuple[str, Callable[..., Any], str], ...] = (
         "schemathesis:response_schema_conformance",
     ),
     ("stream-framing", vlmspec_stream_chunks, "vlmspec_stream_chunks"),
-    ("usage", vlmspec_usage_sum, "vlmspec_usage_sum"),
-    ("n-choices", vlmspec_choice_count, "vlmspec_choice_count"),
+    # Same check names and messages as the probes': one fault, one failure signature.
+    ("usage", vlmspec_usage_sum, "usage-sum"),
+    ("n-choices", vlmspec_choice_count, "choice-indexes"),
 )
 
 
@@ -341,7 +340,7 @@ def _run_checks(ctx: Context, case: Case, exchange: Exchange) -> None:
         try:
             case.validate_response(response, checks=[recording])
         except FailureGroup as group:
-            messages = [f"{f.title}: {' '.join(f.message.split())[:300]}" for f in group.exceptions]
+            messages = [_failure_text(f, builtin=":" in name) for f in group.exceptions]
             ctx.judge(clause, messages, exchange, check=name)
         except AssertionError as exc:
             ctx.judge(clause, [" ".join(str(exc).split())[:300]], exchange, check=name)
@@ -350,6 +349,12 @@ def _run_checks(ctx: Context, case: Case, exchange: Exchange) -> None:
                 _skip(ctx, clause, name, str(outcome[-1]))
             else:
                 ctx.judge(clause, [], exchange, check=name)
+
+
+def _failure_text(failure: Any, *, builtin: bool) -> str:
+    """A built-in's title and message; our own checks' message alone (it names the rule)."""
+    message = " ".join(failure.message.split())[:300]
+    return f"{failure.title}: {message}" if builtin else message
 
 
 def _skip(ctx: Context, clause: str, check: str, reason: str) -> None:

@@ -75,9 +75,7 @@ PACK = Pack(
         ("chunk-sequence", "semantic rule chunk-sequence (seed: OpenAI streaming)"),
         ("stream-equals-reply", "semantic rule stream-equals-reply"),
         ("usage-sum", "semantic rule usage-sum: total = prompt + completion"),
-        ("vlmspec_usage_sum", "semantic rule usage-sum (our Schemathesis check)"),
         ("choice-indexes", f"{_UPSTREAM} {_BODY}/n: n choices indexed 0..n-1"),
-        ("vlmspec_choice_count", f"{_UPSTREAM} {_BODY}/n (our Schemathesis check)"),
         (
             "content-matches-schema",
             f"{_UPSTREAM} {_BODY}/response_format: content is JSON valid against the schema",

@@ -42,7 +42,7 @@ def preflight(target: Target, timeout: float, model: str | None = None) -> Targe
             raise ConfigError(_rejected(target, exchange.status, credentials))
         if exchange.status == 429 and not credentials:
             # a guest over its limit: every clause would be "not judged" until the limit resets
-            raise ConfigError(_rejected(target, 429, credentials))
+            raise ConfigError(_guest_limit(target, exchange))
     finally:
         transport.close()
     latency: float | None = None
@@ -90,6 +90,16 @@ def _candidates(base_url: str) -> list[str]:
             tried.add(candidate)
             found.append(candidate)
     return found[:_MAX_CANDIDATES]
+
+
+def _guest_limit(target: Target, exchange: Exchange) -> str:
+    retry = exchange.response_headers.get("retry-after", "")
+    when = f" (Retry-After: {retry} s)" if retry.isdigit() else ""
+    return (
+        f"guest limit reached: POST {target.shown(target.chat_url)} answered 429{when} to a "
+        "valid minimal request without a token; pass --token (or set $VLMRUN_API_KEY), or wait"
+        " for the limit to reset (a restart of `vlmspec serve` resets its own)"
+    )
 
 
 def _rejected(target: Target, status: int, credentials: bool) -> str:

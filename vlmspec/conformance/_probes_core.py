@@ -13,6 +13,7 @@ from ._stream import Stream
 __all__ = [
     "compare_stream",
     "event_name_problems",
+    "index_problems",
     "judge_format",
     "judge_indexes",
     "judge_stream",
@@ -24,6 +25,7 @@ __all__ = [
     "probe_stream",
     "probe_stream_equivalence",
     "reply_text",
+    "usage_problems",
     "user_body",
 ]
 
@@ -58,13 +60,31 @@ def probe_health(ctx: Context) -> None:
     ctx.judge("health", problems, exchange)
 
 
-def judge_indexes(ctx: Context, n: int, indexes: list[Any], exchange: Exchange) -> None:
+def index_problems(n: int, indexes: list[Any]) -> list[str]:
+    """What is wrong with the choice indexes of a reply to ``n`` (the probe's and fuzz's rule)."""
     expected = list(range(n))
-    problems = []
     numbers = [i for i in indexes if isinstance(i, int) and not isinstance(i, bool)]
     if len(numbers) != len(indexes) or sorted(numbers) != expected:
-        problems.append(f"n={n} gave choice indexes {indexes[:10]} (expected {expected[:10]})")
-    ctx.judge("n-choices", problems, exchange, check="choice-indexes")
+        return [f"n={n} gave choice indexes {indexes[:10]} (expected {expected[:10]})"]
+    return []
+
+
+def judge_indexes(ctx: Context, n: int, indexes: list[Any], exchange: Exchange) -> None:
+    ctx.judge("n-choices", index_problems(n, indexes), exchange, check="choice-indexes")
+
+
+def usage_problems(usage: dict[str, Any]) -> list[str]:
+    """What is wrong with a usage object's counts (the probe's and fuzz's rule)."""
+    prompt, completion, total = (
+        usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
+    )
+    counts = (prompt, completion, total)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in counts):
+        return [f"usage counts are not integers: {usage}"]
+    assert isinstance(prompt, int) and isinstance(completion, int)
+    if total != prompt + completion:
+        return [f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}"]
+    return []
 
 
 def judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
@@ -76,19 +96,7 @@ def judge_usage(ctx: Context, usage: Any, exchange: Exchange) -> None:
         problem = f"usage is {type(usage).__name__}, not an object"
         ctx.judge("usage", [problem], exchange, check="usage-sum")
         return
-    prompt, completion, total = (
-        usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
-    )
-    if not all(isinstance(v, int) for v in (prompt, completion, total)):
-        ctx.judge("usage", [f"usage counts are not integers: {usage}"], exchange, check="usage-sum")
-        return
-    assert isinstance(prompt, int) and isinstance(completion, int)
-    problems = (
-        []
-        if total == prompt + completion
-        else [f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}"]
-    )
-    ctx.judge("usage", problems, exchange, check="usage-sum")
+    ctx.judge("usage", usage_problems(usage), exchange, check="usage-sum")
 
 
 def probe_n(ctx: Context) -> None:

@@ -19,9 +19,11 @@ from ._clauses import (
     NOT_APPLICABLE,
     NOT_JUDGED,
     PASS,
+    SHARED_LEGEND,
     ClauseResult,
     Failure,
     reasons,
+    requests_cell,
 )
 from ._runner import (
     CONFORMANT,
@@ -143,8 +145,10 @@ def to_markdown(result: RunResult) -> str:
     for clause in result.clauses:
         lines.append(
             f"| `{clause.id}` | {_ICON[clause.status]} | {clause.checks} | {clause.failed} | "
-            f"{sum(clause.unjudged.values())} | {clause.requests} | {_clause_notes(clause)} |"
+            f"{sum(clause.unjudged.values())} | {requests_cell(clause)} | {_clause_notes(clause)} |"
         )
+    if any(requests_cell(clause) != str(clause.requests) for clause in result.clauses):
+        lines += ["", f"<sub>{SHARED_LEGEND}</sub>"]
     lines += _baseline_md(result.extra.get("baseline"))
     groups = failure_groups([clause.as_dict() for clause in result.clauses])
     if groups:

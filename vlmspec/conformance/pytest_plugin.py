@@ -154,7 +154,8 @@ def conformance_result(request: pytest.FixtureRequest) -> Iterator[Any]:
             target = conformance.preflight(target, options.timeout)
             yield conformance.run(spec, target, options)
     except conformance.ConfigError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        # one message and a usage exit, not the same error repeated for every clause
+        pytest.exit(f"vlmspec: error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def _connection(config: pytest.Config) -> Connection:

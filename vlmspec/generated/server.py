@@ -34,6 +34,8 @@ from .models import (
 __all__ = [
     "ApiError",
     "ChatCompletionsService",
+    "InvalidRequest",
+    "InvalidRequestHandler",
     "RequestContext",
     "RequestValidationFailed",
     "create_app",
@@ -77,8 +79,34 @@ class ApiError(Exception):
         self.body = body
 
 
+@dataclass(frozen=True)
+class InvalidRequest:
+    """A request refused before the service was called: what ``invalid_request`` is given.
+
+    ``status`` is the one the operation documents for it (see the module's `_INVALID`);
+    ``errors`` are FastAPI-style items (`type`, `loc`, `msg`, maybe `input` and `ctx`).
+    """
+
+    operation: str  # the service method's name
+    status: int
+    errors: tuple[Mapping[str, Any], ...]
+
+    @property
+    def message(self) -> str:
+        """One line naming each error: `body.name: Field required; query.limit: ...`."""
+        return "; ".join(
+            f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('msg', '')}"
+            for error in self.errors
+        )
+
+
+# Builds the documented error body of a refused request (a model or a JSON value); None: the
+# generated default for that operation.
+InvalidRequestHandler = Callable[[InvalidRequest], pydantic.BaseModel | Mapping[str, Any] | None]
+
+
 class RequestValidationFailed(Exception):
-    """Raised by a service for semantic 422s; rendered as HTTPValidationError."""
+    """Raised by a service for semantic validation errors; answered like a refused request."""
 
     def __init__(self, errors: Sequence[ValidationError]) -> None:
         super().__init__(errors)
@@ -109,9 +137,21 @@ _CHAT_COMPLETIONS_WHERE = {
     "x-browser-id": ("header", False),
 }
 
+# How a refused request is answered, per operation: (documented status, media type, validator
+# of its documented body or None for FastAPI's `{"detail": [...]}`, default body or None when
+# only `invalid_request` can build it). An operation not listed gets FastAPI's 422.
+_INVALID: dict[str, tuple[int, str, Callable[[bytes], Any] | None, Any]] = {}
 
-def create_router(service: ChatCompletionsService) -> APIRouter:
-    """A router with one route per operation, each delegating to ``service``."""
+
+def create_router(
+    service: ChatCompletionsService, *, invalid_request: InvalidRequestHandler | None = None
+) -> APIRouter:
+    """A router with one route per operation, each delegating to ``service``.
+
+    ``invalid_request`` builds the documented error body of a refused request (bad body or
+    parameter); it is required when an operation's documented body has no generated default.
+    """
+    _check_invalid(invalid_request)
     router = APIRouter()
     # Literal path segments are registered first: `/pets/events` must win over `/pets/{id}`.
 
@@ -121,7 +161,7 @@ def create_router(service: ChatCompletionsService) -> APIRouter:
             result = await service.health(context)
             return _json(200, _model_dump(result))
         except Exception as exc:
-            return _failure(exc, request)
+            return _failure(exc, request, "health", invalid_request)
 
     router.add_route("/v1/health", handle_health, methods=["GET"])
 
@@ -136,14 +176,16 @@ def create_router(service: ChatCompletionsService) -> APIRouter:
                 return await _stream(result, 201, "[DONE]", _model_dump)
             return _json(201, _model_dump(result))
         except Exception as exc:
-            return _failure(exc, request)
+            return _failure(exc, request, "chat_completions", invalid_request)
 
     router.add_route("/v1/openai/chat/completions", handle_chat_completions, methods=["POST"])
     return router
 
 
-def create_app(service: ChatCompletionsService) -> FastAPI:
-    """The app: every operation of the spec, served by ``service``."""
+def create_app(
+    service: ChatCompletionsService, *, invalid_request: InvalidRequestHandler | None = None
+) -> FastAPI:
+    """The app: every operation of the spec, served by ``service``; see `create_router`."""
     app = FastAPI(
         title="VLM Run Unified Server",
         version="2026-05-19.0",
@@ -151,7 +193,7 @@ def create_app(service: ChatCompletionsService) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.include_router(create_router(service))
+    app.include_router(create_router(service, invalid_request=invalid_request))
     return app
 
 
@@ -171,10 +213,76 @@ def _error(status: int, detail: str, headers: Mapping[str, str] | None = None) -
     return _json(status, json.dumps({"detail": detail}), headers)
 
 
-def _invalid(errors: Sequence[Mapping[str, Any]]) -> Response:
+class _Invalid(Exception):
+    """Carries the errors of a refused request to the operation's handler."""
+
+    def __init__(self, errors: Sequence[Mapping[str, Any]]) -> None:
+        super().__init__(len(errors))
+        self.errors = tuple(errors)
+
+
+def _invalid(
+    errors: Sequence[Mapping[str, Any]], status: int = 422, media: str = "application/json"
+) -> Response:
     # NaN/inf inputs echoed back must stay valid JSON.
-    body = {"detail": list(errors)}
-    return _json(422, pydantic_core.to_json(body, fallback=str, inf_nan_mode="null"))
+    body = pydantic_core.to_json({"detail": list(errors)}, fallback=str, inf_nan_mode="null")
+    return Response(body, status_code=status, media_type=media)
+
+
+_MESSAGE = "\x00message"  # in a default body: where the errors' one-line description goes
+
+
+def _filled(template: Any, message: str) -> Any:
+    if template == _MESSAGE:
+        return message
+    if isinstance(template, dict):
+        return {key: _filled(value, message) for key, value in template.items()}
+    if isinstance(template, list):
+        return [_filled(value, message) for value in template]
+    return template
+
+
+def _check_invalid(handler: InvalidRequestHandler | None) -> None:
+    """Refuse to build an app that could not answer a refused request as documented."""
+    if handler is not None:
+        return
+    missing: list[str] = []
+    for name, (status, _, validate, default) in _INVALID.items():
+        if validate is None:
+            continue
+        try:
+            if default is None:
+                raise ValueError("no default")
+            validate(pydantic_core.to_json(_filled(default, "Invalid request")))
+        except ValueError:
+            missing.append(f"{name} ({status})")
+    if missing:
+        raise TypeError(
+            "these operations document an error body for invalid requests that the generated"
+            f" default cannot fill: {', '.join(missing)}; pass invalid_request= (a function of"
+            " InvalidRequest returning that body) to create_app or create_router"
+        )
+
+
+def _refused(
+    name: str, errors: Sequence[Mapping[str, Any]], handler: InvalidRequestHandler | None
+) -> Response:
+    """The documented answer to a refused request of operation ``name``."""
+    plan = _INVALID.get(name)
+    if plan is None:
+        return _invalid(errors)
+    status, media, validate, default = plan
+    if validate is None:
+        return _invalid(errors, status, media)
+    invalid = InvalidRequest(name, status, tuple(errors))
+    body = handler(invalid) if handler is not None else None
+    if body is None:
+        body = _filled(default, invalid.message)
+    if isinstance(body, pydantic.BaseModel):
+        content = _model_dump(body)
+    else:
+        content = pydantic_core.to_json(body, fallback=str, inf_nan_mode="null").decode()
+    return Response(content, status_code=status, media_type=media)
 
 
 def _model_dump(value: pydantic.BaseModel) -> str:
@@ -238,18 +346,18 @@ def _parse_body(validate: Callable[[bytes], _T], raw: bytes) -> _T:
     """Validate the raw bytes; anything undecodable or invalid → 422 with loc under "body"."""
     if not raw.strip():
         missing = {"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}
-        raise _Reject(_invalid([missing]))
+        raise _Invalid([missing])
     # JSON has no NaN/Infinity, but pydantic's parser would read them as floats.
     if b"NaN" in raw or b"Infinity" in raw:
         try:
             pydantic_core.from_json(raw, allow_inf_nan=False)
         except ValueError as exc:
             invalid = {"type": "json_invalid", "loc": ["body"], "msg": f"Invalid JSON: {exc}"}
-            raise _Reject(_invalid([invalid])) from None
+            raise _Invalid([invalid]) from None
     try:
         return validate(raw)
     except pydantic.ValidationError as exc:
-        raise _Reject(_invalid(_errors(exc, lambda loc: ["body", *loc]))) from None
+        raise _Invalid(_errors(exc, lambda loc: ["body", *loc])) from None
 
 
 def _route_param(name: str) -> str:
@@ -281,7 +389,7 @@ def _parse_params(model: type[_P], where: Mapping[str, tuple[str, bool]], reques
         def located(loc: Any) -> list[Any]:
             return [where[loc[0]][0], *loc] if loc and loc[0] in where else ["query", *loc]
 
-        raise _Reject(_invalid(_errors(exc, located))) from None
+        raise _Invalid(_errors(exc, located)) from None
 
 
 async def _stream(
@@ -314,9 +422,13 @@ async def _frames(
         yield f"data: {terminator}\n\n"
 
 
-def _failure(exc: Exception, request: Request) -> Response:
+def _failure(
+    exc: Exception, request: Request, name: str, handler: InvalidRequestHandler | None
+) -> Response:
     if isinstance(exc, _Reject):
         return exc.response
+    if isinstance(exc, _Invalid):
+        return _refused(name, exc.errors, handler)
     if isinstance(exc, ApiError):
         if isinstance(exc.body, pydantic.BaseModel):
             return _json(exc.status_code, _model_dump(exc.body), exc.headers)
@@ -324,11 +436,13 @@ def _failure(exc: Exception, request: Request) -> Response:
             return _json(exc.status_code, pydantic_core.to_json(exc.body), exc.headers)
         return _error(exc.status_code, exc.detail, exc.headers)
     if isinstance(exc, RequestValidationFailed):
-        return _invalid(
+        return _refused(
+            name,
             [
                 error.model_dump(mode="json", by_alias=True, exclude_unset=True)
                 for error in exc.errors
-            ]
+            ],
+            handler,
         )
     _log.exception("%s %s failed", request.method, request.url.path)
     return _error(500, "internal error")

@@ -1,9 +1,9 @@
 """`vlmspec diff`: classify every change between two OpenAPI 3.x documents as breaking or safe."""
 
 from ._accepted import Accepted, apply_accepted, load_accepted
+from ._document import diff_documents
 from ._load import load_for_diff
 from ._model import DIFF_RULES, Change, Rule, Severity, Status
-from ._operations import diff_documents
 from ._render import DIFF_FORMATS, DiffFormat, render_changes
 
 __all__ = [

@@ -98,6 +98,30 @@ _CATALOGUE = [
     ("response-nullable-removed", _S, "A response value may no longer be null."),
     ("response-bound-loosened", _B, "A looser (or removed) response bound."),
     ("response-bound-tightened", _S, "A tighter response bound."),
+    # Webhooks: the provider sends the payload and the consumer replies; their schemas are
+    # judged with the response rules (payload) and the request rules (reply).
+    ("webhook-removed", _B, "A webhook is no longer sent: receivers stop getting its events."),
+    ("webhook-added", _S, "A new webhook (receivers subscribe to it)."),
+    ("webhook-parameter-removed", _B, "A webhook parameter (e.g. header) is no longer sent."),
+    ("webhook-parameter-made-optional", _B, "A webhook parameter is no longer always sent."),
+    ("webhook-parameter-added", _S, "A webhook carries a new parameter."),
+    ("webhook-parameter-made-required", _S, "A webhook parameter is now always sent."),
+    ("webhook-payload-removed", _B, "A webhook no longer sends a payload."),
+    ("webhook-payload-made-optional", _B, "A webhook payload is no longer always sent."),
+    ("webhook-payload-added", _S, "A webhook that sent no payload now sends one."),
+    ("webhook-payload-made-required", _S, "A webhook payload is now always sent."),
+    (
+        "webhook-payload-media-type-added",
+        _B,
+        "A webhook payload may come in a new media type; receivers cannot negotiate it away.",
+    ),
+    ("webhook-payload-media-type-removed", _S, "A webhook payload no longer comes in a type."),
+    (
+        "webhook-reply-status-removed",
+        _B,
+        "A reply status the consumer may send is no longer documented: it may count as failed.",
+    ),
+    ("webhook-reply-status-added", _S, "The provider documents a new reply status."),
 ]
 
 DIFF_RULES: dict[str, Rule] = {rid: Rule(rid, sev, text) for rid, sev, text in _CATALOGUE}

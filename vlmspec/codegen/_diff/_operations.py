@@ -10,7 +10,7 @@ from ._model import Change
 from ._schema import Finding, SchemaDiffer
 from ._walk import Walker, mapping
 
-__all__ = ["diff_documents"]
+__all__ = ["OperationDiff"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
@@ -19,10 +19,13 @@ _TEMPLATE = re.compile(r"\{[^}/]*\}")
 _Operation = tuple[str, dict[str, Any], list[Any]]
 
 
-def _operations(walker: Walker) -> dict[tuple[str, str], _Operation]:
-    """(normalised path, method) → (path as written, operation, path-level parameters)."""
+def _operations(walker: Walker, where: str = "paths") -> dict[tuple[str, str], _Operation]:
+    """(normalised path, method) → (path as written, operation, path-level parameters).
+
+    ``where`` is ``paths``, or ``webhooks`` (OpenAPI 3.1), whose keys are names, not paths.
+    """
     found = {}
-    for path, item in mapping(walker.document.get("paths")).items():
+    for path, item in mapping(walker.document.get(where)).items():
         item, _ = walker.deref(item)
         for method in _METHODS:
             operation = item.get(method)
@@ -32,7 +35,9 @@ def _operations(walker: Walker) -> dict[tuple[str, str], _Operation]:
     return found
 
 
-class _OperationDiff:
+class OperationDiff:
+    """Operations under ``paths``: the client sends requests, the server sends responses."""
+
     def __init__(self, old: Walker, new: Walker) -> None:
         self.old, self.new = old, new
         self.request = SchemaDiffer(old, new, "request")
@@ -47,18 +52,27 @@ class _OperationDiff:
         for rule, path, message in findings:
             self.emit(part, rule, message, "$" + path)
 
+    kind = "operation"
+    """What the rules for a whole one added or removed are named after."""
+
+    def collect(self, walker: Walker) -> dict[tuple[str, str], _Operation]:
+        return _operations(walker)
+
+    def name(self, key: tuple[str, str], path: str) -> str:
+        return f"{key[1].upper()} {path}"
+
     def run(self) -> list[Change]:
-        old_ops, new_ops = _operations(self.old), _operations(self.new)
+        old_ops, new_ops = self.collect(self.old), self.collect(self.new)
         for key in sorted(old_ops.keys() | new_ops.keys()):
             before, after = old_ops.get(key), new_ops.get(key)
             current = after or before
             assert current is not None
-            self.label = f"{key[1].upper()} {current[0]}"
+            self.label = self.name(key, current[0])
             self.operation_id = str(current[1].get("operationId", ""))
             if before is None:
-                self.emit("", "operation-added", "operation added")
+                self.emit("", f"{self.kind}-added", f"{self.kind} added")
             elif after is None:
-                self.emit("", "operation-removed", "operation removed")
+                self.emit("", f"{self.kind}-removed", f"{self.kind} removed")
             else:
                 self.parameters(before, after)
                 self.body(before[1].get("requestBody"), after[1].get("requestBody"))
@@ -211,9 +225,3 @@ def _security(operation: dict[str, Any], document: dict[str, Any]) -> list[froze
 
 def _creds(alternative: frozenset[str]) -> str:
     return " + ".join(sorted(alternative)) if alternative else "no credentials"
-
-
-def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """All changes from ``old`` to ``new``, breaking first, in a stable order."""
-    changes = _OperationDiff(Walker(old), Walker(new)).run()
-    return sorted(set(changes), key=Change.sort_key)

@@ -87,7 +87,7 @@ class SchemaDiffer:
         out: list[Finding] = []
         if self.direction == "request":
             out += self._default(old_node, new_node)
-        old_schema, new_schema = self.old.deref(old_node)[0], self.new.deref(new_node)[0]
+        old_schema, new_schema = self.old.merged(old_node), self.new.merged(new_node)
         out += not_changes(self.direction, old_schema, new_schema)
         out += discriminator_changes(self.direction, old_schema, new_schema)
         old_shape, new_shape = self.old.shape(old_node), self.new.shape(new_node)
@@ -103,8 +103,10 @@ class SchemaDiffer:
         return out + self._union(old_shape, new_shape)
 
     def _default(self, old_node: Any, new_node: Any) -> list[Finding]:
-        before = self.old.deref(old_node)[0].get("default", _MISSING)
-        after = self.new.deref(new_node)[0].get("default", _MISSING)
+        # Merged: a default inside an `allOf` part (or in one of two declarations of a
+        # property) is still the default.
+        before = self.old.merged(old_node).get("default", _MISSING)
+        after = self.new.merged(new_node).get("default", _MISSING)
         if before is after or (_MISSING not in (before, after) and _canon(before) == _canon(after)):
             return []
         if before is _MISSING:
@@ -126,6 +128,12 @@ class SchemaDiffer:
         kind = "branch" if len(old.branches) > 1 or len(new.branches) > 1 else "type"
         regrouped, removed, added = regroup(removed, added)
         out: list[Finding] = [(self._rule(aspect), "", text) for aspect, text in regrouped]
+        if removed and added and not pairs and kind == "branch":
+            # No branch kept (`Message` → `oneOf [A, B]`): one replacement, judged on the side
+            # that may break, rather than "Message removed" beside "A added", "B added".
+            aspect = "type-narrowed" if self.direction == "request" else "type-widened"
+            text = f"{_labels(removed)} replaced by {_labels(added)}"
+            return [*out, (self._rule(aspect), "", text)]
         out += [(self._rule("type-narrowed"), "", f"{kind} `{b.label}` removed") for b in removed]
         out += [(self._rule("type-widened"), "", f"{kind} `{b.label}` added") for b in added]
         seen: dict[str, int] = {}
@@ -226,10 +234,10 @@ class SchemaDiffer:
 
     def _object(self, old: dict[str, Any], new: dict[str, Any]) -> list[Finding]:
         out: list[Finding] = []
-        old_props, new_props = mapping(old.get("properties")), mapping(new.get("properties"))
-        old_req, new_req = names(old.get("required")), names(new.get("required"))
-        closed = new.get("additionalProperties") is False
         request = self.direction == "request"
+        old_props, old_req = self._visible(self.old, old)
+        new_props, new_req = self._visible(self.new, new)
+        closed = new.get("additionalProperties") is False
         for name in sorted(set(old_props) | set(new_props) | old_req | new_req):
             where = _member(name)
             if name not in old_props and name not in old_req:
@@ -249,6 +257,15 @@ class SchemaDiffer:
         out += self._additional(old.get("additionalProperties"), new.get("additionalProperties"))
         return out
 
+    def _visible(self, walker: Walker, schema: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+        """Properties and required names that travel this way: a ``readOnly`` property is never
+        sent in a request, a ``writeOnly`` one never comes back in a response."""
+        hidden = "readOnly" if self.direction == "request" else "writeOnly"
+        props = mapping(schema.get("properties"))
+        gone = {name for name, node in props.items() if walker.merged(node).get(hidden) is True}
+        shown = {name: node for name, node in props.items() if name not in gone}
+        return shown, names(schema.get("required")) - gone
+
     def _additional(self, old: Any, new: Any) -> list[Finding]:
         def kind(value: Any) -> str:
             if value is False:
@@ -263,6 +280,10 @@ class SchemaDiffer:
         order = {"closed": 0, "schema": 1, "open": 2}
         aspect = "type-widened" if order[after] > order[before] else "type-narrowed"
         return [(self._rule(aspect), "", f"additionalProperties: {before} → {after}")]
+
+
+def _labels(branches: list[Branch]) -> str:
+    return ", ".join(f"`{b.label}`" for b in branches)
 
 
 def _match(

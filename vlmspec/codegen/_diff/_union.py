@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ._keywords import is_annotation, mapping, names
+from ._conjoin import conjoin
+from ._keywords import is_annotation
 
 if TYPE_CHECKING:
     from ._walk import Branch
@@ -67,15 +68,9 @@ def restrict(branch: Branch, own: dict[str, Any], ident: str | None) -> Branch:
     extra = {k: v for k, v in own.items() if k != "type"}
     if kind is None or (not extra and kind == branch.type):
         return branch
-    schema = dict(branch.schema)
-    for key, value in extra.items():
-        if key == "properties":
-            schema["properties"] = {**mapping(value), **mapping(schema.get("properties"))}
-        elif key == "required":
-            schema["required"] = sorted(names(value) | names(schema.get("required")))
-        else:
-            schema.setdefault(key, value)
-    schema["type"] = kind
+    # Both apply: a property the branch and the keywords beside the union both declare is
+    # the conjunction of the two declarations.
+    schema = {**conjoin([branch.schema, extra]), "type": kind}
     return replace(branch, type=kind, schema=schema, ident=ident)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .._validate import resolve_pointer
+from ._conjoin import conjoin
 from ._keywords import is_annotation, mapping, names, ref_name
 from ._union import absorb, allows_null, own_keywords, restrict
 
@@ -103,21 +104,28 @@ class Walker:
         return ({**schema, **merged} if merged else schema), ref if pure else None
 
     def _merge_all_of(self, schema: dict[str, Any], seen: frozenset[str]) -> dict[str, Any]:
-        merged = {k: v for k, v in schema.items() if k != "allOf"}
+        """``schema`` with its ``allOf`` parts conjoined into it, whatever their order."""
+        parts = [{k: v for k, v in schema.items() if k != "allOf"}]
         for part in schema["allOf"]:
             sub, ref = self.deref(part)
             if ref is not None and ref in seen:
                 continue
             if "allOf" in sub:
                 sub = self._merge_all_of(sub, seen | ({ref} if ref else set()))
-            for key, value in sub.items():
-                if key == "properties":
-                    merged["properties"] = {**mapping(value), **mapping(merged.get("properties"))}
-                elif key == "required":
-                    merged["required"] = sorted(names(value) | names(merged.get("required")))
-                else:
-                    merged.setdefault(key, value)
+            parts.append(sub)
+        merged = conjoin(parts)
+        if "default" in parts[0]:
+            # OpenAPI 3.0's way to set a default where a `$ref` is used (no siblings allowed):
+            # `allOf: [$ref]` beside `default`. The use site's default is the one that applies.
+            merged["default"] = parts[0]["default"]
         return merged
+
+    def merged(self, node: Any) -> dict[str, Any]:
+        """``node`` dereferenced, its ``allOf`` conjoined: what its own keywords say."""
+        schema, ref = self.deref(node)
+        if isinstance(schema.get("allOf"), list):
+            return self._merge_all_of(schema, frozenset({ref} if ref else ()))
+        return schema
 
     def shape(self, node: Any, seen: frozenset[str] = frozenset()) -> Shape:
         """Flatten ``node`` into branches; recursion through unions stops at a repeated ref."""

@@ -1,0 +1,110 @@
+"""Webhooks (OpenAPI 3.1 ``webhooks``): the same walk as operations with the roles swapped.
+
+The API provider sends the webhook's request (its payload and parameters) to the consumer, who
+receives it as a client receives a response: narrowing is safe, widening breaks receivers. The
+consumer's reply (the webhook's ``responses``) is what the provider receives, so it is judged
+like a request. There is no content negotiation: a new payload media type reaches receivers that
+cannot read it, and a reply status the provider no longer documents may be taken as a failure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._operations import OperationDiff, _Operation, _operations, _param_schema, _params, _schemas
+from ._walk import Walker, mapping
+
+__all__ = ["WebhookDiff"]
+
+
+class WebhookDiff(OperationDiff):
+    """Webhooks by name and method; rules on the payload are the response rules."""
+
+    kind = "webhook"
+
+    def collect(self, walker: Walker) -> dict[tuple[str, str], _Operation]:
+        return _operations(walker, "webhooks")
+
+    def name(self, key: tuple[str, str], path: str) -> str:
+        return f"webhook {key[1].upper()} {path}"
+
+    def parameters(self, old: _Operation, new: _Operation) -> None:
+        (old_path, old_op, old_common), (new_path, new_op, new_common) = old, new
+        before = _params(self.old, old_path, old_common, old_op.get("parameters"))
+        after = _params(self.new, new_path, new_common, new_op.get("parameters"))
+        for key in sorted(before.keys() | after.keys()):
+            old_param, new_param = before.get(key), after.get(key)
+            part = f"parameter {key[0]} {(new_param or old_param or {}).get('name', key[1])}"
+            if old_param is None:
+                self.emit(part, "webhook-parameter-added", "parameter now sent")
+            elif new_param is None:
+                self.emit(part, "webhook-parameter-removed", "parameter no longer sent")
+            else:
+                was, now = bool(old_param.get("required")), bool(new_param.get("required"))
+                if was != now:
+                    rule = f"webhook-parameter-made-{'required' if now else 'optional'}"
+                    self.emit(part, rule, "always sent" if now else "no longer always sent")
+                found = self.response.compare(_param_schema(old_param), _param_schema(new_param))
+                self.emit_schema(part, found)
+
+    def body(self, old_node: Any, new_node: Any) -> None:
+        before = self.old.deref(old_node)[0] if old_node is not None else None
+        after = self.new.deref(new_node)[0] if new_node is not None else None
+        if before is None and after is None:
+            return
+        if after is None:
+            self.emit("payload", "webhook-payload-removed", "payload no longer sent")
+            return
+        now = bool(after.get("required"))
+        if before is None:
+            # Receivers that got no body ignore one; its media types are not "new" to them.
+            self.emit("payload", "webhook-payload-added", f"payload added ({_needed(now)})")
+            return
+        if bool(before.get("required")) != now:
+            rule = f"webhook-payload-made-{_needed(now)}"
+            self.emit("payload", rule, "always sent" if now else "no longer always sent")
+        old_media, new_media = mapping(before.get("content")), mapping(after.get("content"))
+        for media in sorted(old_media.keys() | new_media.keys()):
+            part = f"payload {media}"
+            if media not in new_media:
+                self.emit(part, "webhook-payload-media-type-removed", "media type no longer sent")
+            elif media not in old_media:
+                self.emit(part, "webhook-payload-media-type-added", "media type may now be sent")
+            else:
+                for old_schema, new_schema in _schemas(old_media[media], new_media[media]):
+                    self.emit_schema(part, self.response.compare(old_schema, new_schema))
+
+    def responses(self, old_node: Any, new_node: Any) -> None:
+        before, after = mapping(old_node), mapping(new_node)
+        for status in sorted(before.keys() | after.keys()):
+            part = f"reply {status}"
+            if status not in before:
+                self.emit(part, "webhook-reply-status-added", "reply status now accepted")
+                continue
+            if status not in after:
+                self.emit(part, "webhook-reply-status-removed", "reply status no longer accepted")
+                continue
+            old_reply, new_reply = (
+                self.old.deref(before[status])[0],
+                self.new.deref(after[status])[0],
+            )
+            old_media, new_media = (
+                mapping(old_reply.get("content")),
+                mapping(new_reply.get("content")),
+            )
+            for media in sorted(old_media.keys() | new_media.keys()):
+                where = f"{part} {media}"
+                if media not in new_media:
+                    self.emit(where, "request-media-type-removed", "media type no longer accepted")
+                elif media not in old_media:
+                    self.emit(where, "request-media-type-added", "media type now accepted")
+                else:
+                    for old_schema, new_schema in _schemas(old_media[media], new_media[media]):
+                        self.emit_schema(where, self.request.compare(old_schema, new_schema))
+
+    def security(self, old_op: dict[str, Any], new_op: dict[str, Any]) -> None:
+        """Not compared: a webhook's ``security`` says how the provider calls the consumer."""
+
+
+def _needed(required: bool) -> str:
+    return "required" if required else "optional"
