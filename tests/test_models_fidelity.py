@@ -242,6 +242,41 @@ _TWO_OR_THREE = {
     "oneOf": [{"type": "integer", "multipleOf": 2}, {"type": "integer", "multipleOf": 3}]
 }
 SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] = {
+    # GitHub REST's InteractionsGetRestrictionsForOrg200Response: `oneOf: [X, {closed, empty}]`
+    # (the generator wrote `dict[str, Any]` for the branch: any object passed, and X's matches
+    # counted twice).
+    "empty closed object as a branch and an item": (
+        "3.1.0",
+        {
+            "Limit": {"type": "object", "required": ["limit"], "properties": {"limit": _STR}},
+            "Either": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Limit"},
+                    {"type": "object", "properties": {}, "additionalProperties": False},
+                ]
+            },
+            "Nothings": {
+                "type": "array",
+                "items": {"type": "object", "additionalProperties": False},
+            },
+            "Holder": {
+                "type": "object",
+                "properties": {
+                    "e": {"$ref": "#/components/schemas/Either"},
+                    "n": {"$ref": "#/components/schemas/Nothings"},
+                },
+            },
+        },
+        "Holder",
+        [
+            ({"e": {}}, True),
+            ({"e": {"limit": "x"}}, True),
+            ({"e": {"limit": "x", "b": 2}}, True),
+            ({"e": {"a": 1}}, False),
+            ({"n": [{}, {}]}, True),
+            ({"n": [{"a": 1}]}, False),
+        ],
+    ),
     # An inline `repository` object met first took the component's name (GitHub's Repository).
     "component keeps its name": (
         "3.1.0",

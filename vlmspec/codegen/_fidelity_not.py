@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["NONE_OF", "excluded", "hoist_not", "none_of_source"]
+__all__ = [
+    "NONE_OF",
+    "excluded",
+    "hoist_not",
+    "none_of_source",
+    "subschemas",
+]
 
 _TYPES = ("string", "number", "integer", "boolean", "null", "array", "object")
 _TYPED_KEYWORDS = {
@@ -81,7 +87,7 @@ def hoist_not(document: dict[str, Any]) -> bool:
                 stack.append(excluded)
                 node["not"] = {"$ref": f"#/components/schemas/{name}"}
                 found = True
-            stack.extend(_subschemas(node))
+            stack.extend(subschemas(node))
     return found
 
 
@@ -105,7 +111,7 @@ def _modelable(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "properties": properties}
 
 
-def _subschemas(node: dict[str, Any]) -> list[Any]:
+def subschemas(node: dict[str, Any]) -> list[Any]:
     """The schemas directly inside ``node`` (never `example`, `default`, `enum`: data)."""
     found: list[Any] = [node.get(k) for k in _SCHEMA_VALUES if k != "not"]
     for key in _SCHEMA_MAPS:

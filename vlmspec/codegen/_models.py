@@ -20,6 +20,7 @@ from typing import Any
 
 from . import _fidelity
 from ._errors import SpecError
+from ._fidelity_empty import hoist_empty_objects
 from ._gc import gc_paused
 
 __all__ = ["render_models"]
@@ -93,6 +94,7 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
     marked = _mark_properties(document)
     if isinstance(document, dict):
         _fidelity.hoist_not(document)
+        hoist_empty_objects(document)
     options = {**_OPTIONS, "field_extra_keys": {_UNIQUE, _ONE_OF}} if marked else _OPTIONS
     try:
         with warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch:
