@@ -174,7 +174,9 @@ def _normalised(spec: Path) -> dict[str, Any]:
 @functools.cache
 def _components_2020(spec: Path) -> Any:
     document = _normalised(spec)
-    return _as_2020(document.get("components") or {}, document.get("openapi", "3.0"))
+    from tests.test_models_fidelity import as_2020
+
+    return as_2020(document.get("components") or {}, document.get("openapi", "3.0"))
 
 
 def _load(spec: Path) -> dict[str, Any]:
@@ -500,20 +502,6 @@ def _valid_instances(schema: dict[str, Any]) -> Any:
     from schemathesis.generation.jsonschema.context import Alphabet
 
     return build(schema, draft=jsonschema_rs.Draft202012, formats={}, alphabet=Alphabet())
-
-
-def _as_2020(node: Any, version: str) -> Any:
-    """OAS 3.0 schemas in JSON Schema 2020-12 terms: `nullable: true` → a `null` alternative."""
-    if not version.startswith("3.0"):
-        return node
-    if isinstance(node, list):
-        return [_as_2020(item, version) for item in node]
-    if not isinstance(node, dict):
-        return node
-    converted = {k: _as_2020(v, version) for k, v in node.items() if k != "nullable"}
-    if node.get("nullable") is True:
-        return {"anyOf": [converted, {"type": "null"}]}
-    return converted
 
 
 # --- Generic stubs (issue 10, item 3) --------------------------------------------------------
