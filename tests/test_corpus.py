@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import copy
 import functools
-import gzip
 import importlib
 import io
 import json
@@ -37,6 +36,7 @@ import jsonschema
 import pytest
 
 from tests import corpus_public
+from tests.conftest import OPENAI_GROUP, OpenAIGenerated
 from tests.corpus_instances import minimal_instance
 from vlmspec import codegen
 from vlmspec.cli import main
@@ -47,7 +47,6 @@ from vlmspec.codegen._server import route_path
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 PUBLIC = Path(os.environ.get("VLMSPEC_PUBLIC_CORPUS", ROOT.parent / "shared" / "corpus"))
-OPENAI_GZ = ROOT / "tests" / "golden" / "openai-openapi.yaml.gz"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -393,28 +392,27 @@ def test_client_server_round_trip(corpus: dict[str, Generated], name: str) -> No
 
 
 @pytest.mark.slow
-def test_openai_spec_generates_cleanly(tmp_path: Path) -> None:
+@OPENAI_GROUP
+def test_openai_spec_generates_cleanly(openai_generated: OpenAIGenerated) -> None:
     """OpenAI's 1,400 schemas: exit 0, skips listed, ruff and mypy --strict clean."""
-    spec = tmp_path / "openai-openapi.yaml"
-    spec.write_bytes(gzip.decompress(OPENAI_GZ.read_bytes()))
-    generated = _generate("openai", spec, tmp_path)
-    assert generated.done.returncode == 0, generated.done.stderr
-    assert "not generated:" in generated.done.stderr  # multipart operations, listed
+    done, out = openai_generated.done, openai_generated.out
+    assert done.returncode == 0, done.stderr
+    assert "not generated:" in done.stderr  # multipart operations, listed
     assert "vlmspec: generating from openai-openapi.yaml (2.8 MiB, 1,422 schemas" in (
-        generated.done.stderr
+        done.stderr
     )  # the progress line for inputs over 1 MiB
     config = ["--config", str(ROOT / "pyproject.toml")]
     ruff = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", *config, str(generated.out)],
+        [sys.executable, "-m", "ruff", "check", *config, str(out)],
         capture_output=True,
         text=True,
     )
     assert ruff.returncode == 0, ruff.stdout[-4000:]
     mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", generated.package],
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", out.name],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=out.parent,
     )
     assert mypy.returncode == 0, mypy.stdout[-4000:]
 
