@@ -45,19 +45,18 @@ def serving(args: Sequence[str], startup_timeout: float = 30) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        _close_reference(app)
+        _close_cpu_pools(app)
 
 
-def _close_reference(app: object) -> None:
-    """Kill the reference server's CPU worker processes and stop its database thread: they end
-    with a server process, but a thread's would outlive the test (one set per test)."""
+def _close_cpu_pools(app: object) -> None:
+    """Kill the reference server's CPU worker processes: they die with a server process, but a
+    thread's would outlive the test (one set per test, a few hundred MB by the end)."""
     closed = 0
     layer: object | None = app
     while layer is not None:  # the fault and pacing middlewares keep the app they wrap in .app
         service = getattr(getattr(layer, "state", None), "refserver", None)
         if service is not None:
             service.pool.close()
-            service.store.close()
             closed += 1
         layer = getattr(layer, "app", None)
     assert closed, f"no reference server found inside {app!r}"
