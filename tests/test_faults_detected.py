@@ -39,9 +39,7 @@ def test_fault_is_detected_on_its_clause(name: str) -> None:
 
 
 def test_reference_server_passes() -> None:
-    # `python -m tests.servers` itself, as bench/bench_faults.py and a user start it; the other
-    # cases serve the same app from a thread of this process
-    verdict = conform(server_args(None), own_process=True)
+    verdict = conform(server_args(None))
     assert verdict.exit_code == 0, _explain(verdict)
     assert verdict.requests is not None and verdict.requests > 0
 

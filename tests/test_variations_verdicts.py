@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.servers._inproc import serving
 from tests.servers._judge import Judgement, judge, outcome, supports
-from tests.servers._process import TOKEN
+from tests.servers._process import TOKEN, running_server
 from tests.servers.variations import NEW_FAULTS, VARIATIONS, Target
 
 # One per family; the rest of the sweep is marked slow (nox -s tests runs it all).
@@ -64,7 +63,7 @@ def test_openai_error_body_is_legal_for_an_openai_target() -> None:
 def _sdk_round_trip(name: str) -> None:
     openai = pytest.importorskip("openai")
     args = ["--variation", name]
-    with serving(args) as root:
+    with running_server(args) as root:
         client = openai.OpenAI(base_url=f"{root}/v1/openai", api_key=TOKEN, max_retries=0)
         # non-ASCII, so that the split-writes variation cuts a character across writes
         messages = [{"role": "user", "content": "Say hello in two words, ¿sí? ☕"}]

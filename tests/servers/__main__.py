@@ -7,21 +7,15 @@ import argparse
 import asyncio
 import socket
 import sys
-from typing import TYPE_CHECKING
 
 from .faults import FAULTS, build_app
 from .hostile import HOSTILE, serve_hostile
 from .variations import NEW_FAULTS, VARIATIONS, build_second_set_app
 
-if TYPE_CHECKING:
-    import uvicorn
-
-    from ._asgi import ASGIApp
-
 READY = "tests.servers: listening on http://{host}:{port}"
 
 
-def parser() -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.servers", description=__doc__)
     kind = parser.add_mutually_exclusive_group(required=True)
     kind.add_argument(
@@ -46,34 +40,19 @@ def _announce(host: str, port: int) -> None:
     print(READY.format(host=host, port=port), flush=True)
 
 
-def app_for(args: argparse.Namespace) -> ASGIApp:
-    """The ASGI app that ``args`` (not ``--hostile``) name."""
+async def _serve_app(args: argparse.Namespace) -> None:
+    import uvicorn
+
     second = args.variation or (args.fault if args.fault in NEW_FAULTS else None)
     if second is not None:
-        return build_second_set_app(second, api_keys=args.api_key)
-    return build_app(args.fault, api_keys=args.api_key, wrap=bool(args.passthrough))
-
-
-def bound_socket(args: argparse.Namespace) -> socket.socket:
-    """Bound before the server starts, so the port announced is the one served (0: any free)."""
+        app = build_second_set_app(second, api_keys=args.api_key)
+    else:
+        app = build_app(args.fault, api_keys=args.api_key, wrap=bool(args.passthrough))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
-    return sock
-
-
-def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
-    import uvicorn
-
-    config = uvicorn.Config(
-        app, log_level="warning", lifespan="auto", access_log=False, timeout_graceful_shutdown=1
-    )
-    return uvicorn.Server(config)
-
-
-async def _serve_app(args: argparse.Namespace) -> None:
-    sock = bound_socket(args)
-    server = uvicorn_server(app_for(args))
+    config = uvicorn.Config(app, log_level="warning", lifespan="auto", access_log=False)
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
@@ -86,7 +65,7 @@ async def _serve_app(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
-    args = parser().parse_args(argv)
+    args = _parser().parse_args(argv)
     if args.list:
         for fault in FAULTS.values():
             print(f"fault   {fault.name:32} {fault.clause:18} {fault.description}")

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._inproc import serving
 from ._process import TOKEN, RunResult, run_measured, running_server
 
 __all__ = ["Verdict", "conform", "server_args"]
@@ -45,12 +44,8 @@ def conform(
     profile: str = "smoke",
     extra: Sequence[str] = (),
     timeout: float = 300,
-    own_process: bool = False,
 ) -> Verdict:
-    """Start ``server`` (None: conform's own embedded reference server) and judge it.
-
-    The server runs in a thread of this process unless ``own_process`` (`python -m tests.servers`,
-    as bench/bench_faults.py and a user start it)."""
+    """Start ``server`` (None: conform's own embedded reference server) and judge it."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as reports:
         command = [sys.executable, "-m", "vlmspec", "conform", "--profile", profile]
@@ -58,8 +53,7 @@ def conform(
         if server is None:
             run = run_measured(command, timeout)
         else:
-            start = running_server if own_process else serving
-            with start(server) as root:
+            with running_server(server) as root:
                 base = f"{root}/v1/openai"
                 # the test servers wrap the deterministic reference: streams must match replies
                 command += ["--base-url", base, "--token", TOKEN, "--deterministic"]

@@ -16,8 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._inproc import serving
-from ._process import ROOT, TOKEN, RunResult, run_measured
+from ._process import ROOT, TOKEN, RunResult, run_measured, running_server
 from .variations import NEW_FAULTS, VARIATIONS, NewFault, Target
 
 __all__ = ["Judgement", "expected_text", "judge", "outcome", "second_set_args", "supports"]
@@ -62,7 +61,7 @@ def supports(flag: str) -> bool:
 def judge(name: str, *, target: Target = "vlmrun", timeout: float = 300) -> Judgement:
     """Start server ``name`` and run `conform --profile smoke` against it."""
     started = time.monotonic()
-    with tempfile.TemporaryDirectory() as reports, serving(second_set_args(name)) as root:
+    with tempfile.TemporaryDirectory() as reports, running_server(second_set_args(name)) as root:
         command = [sys.executable, "-m", "vlmspec", "conform", "--profile", "smoke"]
         command += ["--max-requests", str(MAX_REQUESTS), "--report-dir", reports]
         # the servers wrap the deterministic reference: streams must match replies
