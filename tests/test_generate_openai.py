@@ -1,20 +1,18 @@
 """Generality: OpenAI's own spec (1,400+ schemas) generates, and the package imports and works.
 
 The spec ships gzipped under tests/golden/ (MIT, see openai-openapi.LICENSE). Takes about a
-minute of CPU, hence `slow`.
+minute of CPU, hence `slow`; generated once (tests/conftest.py) for this and test_corpus.py.
 """
 
 from __future__ import annotations
 
-import gzip
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC_GZ = ROOT / "tests" / "golden" / "openai-openapi.yaml.gz"
+from tests.conftest import OPENAI_GROUP, OpenAIGenerated
+
 PROBE = """
 import pydantic
 import openai_api.models as m, openai_api.server as server, openai_api.client as client
@@ -28,16 +26,9 @@ except pydantic.ValidationError:
 
 
 @pytest.mark.slow
-def test_openai_spec_generates_and_imports(tmp_path: Path) -> None:
-    spec = tmp_path / "openai-openapi.yaml"
-    spec.write_bytes(gzip.decompress(SPEC_GZ.read_bytes()))
-    out = tmp_path / "openai_api"
-    done = subprocess.run(
-        [sys.executable, "-m", "vlmspec", "generate", "--spec", str(spec), "--out", str(out)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+@OPENAI_GROUP
+def test_openai_spec_generates_and_imports(openai_generated: OpenAIGenerated) -> None:
+    done, out = openai_generated.done, openai_generated.out
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "__init__.py",
@@ -46,7 +37,7 @@ def test_openai_spec_generates_and_imports(tmp_path: Path) -> None:
         "server.py",
     ]
     imported = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True
+        [sys.executable, "-c", PROBE], cwd=out.parent, capture_output=True, text=True
     )
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.split() == ["ok", "2", "True", "True"]
