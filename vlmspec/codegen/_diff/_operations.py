@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ._model import Change
 from ._schema import Finding, SchemaDiffer
 from ._walk import Walker, mapping
 
-__all__ = ["OperationDiff"]
+__all__ = ["REQUEST_MEDIA", "RESPONSE_MEDIA", "MediaRules", "OperationDiff"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
@@ -33,6 +34,28 @@ def _operations(walker: Walker, where: str = "paths") -> dict[tuple[str, str], _
                 key = (_TEMPLATE.sub("{}", str(path)), method)
                 found[key] = (path, operation, _as_list(item.get("parameters")))
     return found
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    """How a `content` map is judged: by which side's rules, and the rule for each media type
+    removed or added (rule id, message)."""
+
+    side: str  # "request" (what the reader sends) or "response" (what it receives)
+    removed: tuple[str, str]
+    added: tuple[str, str]
+
+
+REQUEST_MEDIA = MediaRules(
+    "request",
+    ("request-media-type-removed", "media type no longer accepted"),
+    ("request-media-type-added", "media type now accepted"),
+)
+RESPONSE_MEDIA = MediaRules(
+    "response",
+    ("response-media-type-removed", "media type no longer sent"),
+    ("response-media-type-added", "media type may now be sent"),
+)
 
 
 class OperationDiff:
@@ -117,16 +140,7 @@ class OperationDiff:
         elif bool(before.get("required")) != now:
             rule = "request-body-made-required" if now else "request-body-made-optional"
             self.emit("request", rule, rule.replace("-", " "))
-        old_media, new_media = mapping(before.get("content")), mapping(after.get("content"))
-        for media in sorted(old_media.keys() | new_media.keys()):
-            part = f"request {media}"
-            if media not in new_media:
-                self.emit(part, "request-media-type-removed", "media type no longer accepted")
-            elif media not in old_media:
-                self.emit(part, "request-media-type-added", "media type now accepted")
-            else:
-                for old_schema, new_schema in _schemas(old_media[media], new_media[media]):
-                    self.emit_schema(part, self.request.compare(old_schema, new_schema))
+        self.media("request", before.get("content"), after.get("content"), REQUEST_MEDIA)
 
     def responses(self, old_node: Any, new_node: Any) -> None:
         before, after = mapping(old_node), mapping(new_node)
@@ -142,19 +156,21 @@ class OperationDiff:
                 rule = "response-success-status-removed" if success else "response-status-removed"
                 self.emit(part, rule, "response status removed")
                 continue
-            old_media, new_media = (
-                mapping(old_resp.get("content")),
-                mapping(new_resp.get("content")),
-            )
-            for media in sorted(old_media.keys() | new_media.keys()):
-                where = f"{part} {media}"
-                if media not in new_media:
-                    self.emit(where, "response-media-type-removed", "media type no longer sent")
-                elif media not in old_media:
-                    self.emit(where, "response-media-type-added", "media type may now be sent")
-                else:
-                    for old_schema, new_schema in _schemas(old_media[media], new_media[media]):
-                        self.emit_schema(where, self.response.compare(old_schema, new_schema))
+            self.media(part, old_resp.get("content"), new_resp.get("content"), RESPONSE_MEDIA)
+
+    def media(self, part: str, old_content: Any, new_content: Any, rules: MediaRules) -> None:
+        """Compare two `content` maps: each media type removed, added, or its schemas."""
+        old_media, new_media = mapping(old_content), mapping(new_content)
+        walker = self.request if rules.side == "request" else self.response
+        for media in sorted(old_media.keys() | new_media.keys()):
+            where = f"{part} {media}"
+            if media not in new_media:
+                self.emit(where, *rules.removed)
+            elif media not in old_media:
+                self.emit(where, *rules.added)
+            else:
+                for old_schema, new_schema in _schemas(old_media[media], new_media[media]):
+                    self.emit_schema(where, walker.compare(old_schema, new_schema))
 
     def security(self, old_op: dict[str, Any], new_op: dict[str, Any]) -> None:
         before = _security(old_op, self.old.document)

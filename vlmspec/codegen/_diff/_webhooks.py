@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._operations import OperationDiff, _Operation, _operations, _param_schema, _params, _schemas
+from ._operations import (
+    REQUEST_MEDIA,
+    MediaRules,
+    OperationDiff,
+    _Operation,
+    _operations,
+    _param_schema,
+    _params,
+)
 from ._walk import Walker, mapping
 
 __all__ = ["WebhookDiff"]
@@ -63,16 +71,7 @@ class WebhookDiff(OperationDiff):
         if bool(before.get("required")) != now:
             rule = f"webhook-payload-made-{_needed(now)}"
             self.emit("payload", rule, "always sent" if now else "no longer always sent")
-        old_media, new_media = mapping(before.get("content")), mapping(after.get("content"))
-        for media in sorted(old_media.keys() | new_media.keys()):
-            part = f"payload {media}"
-            if media not in new_media:
-                self.emit(part, "webhook-payload-media-type-removed", "media type no longer sent")
-            elif media not in old_media:
-                self.emit(part, "webhook-payload-media-type-added", "media type may now be sent")
-            else:
-                for old_schema, new_schema in _schemas(old_media[media], new_media[media]):
-                    self.emit_schema(part, self.response.compare(old_schema, new_schema))
+        self.media("payload", before.get("content"), after.get("content"), _PAYLOAD_MEDIA)
 
     def responses(self, old_node: Any, new_node: Any) -> None:
         before, after = mapping(old_node), mapping(new_node)
@@ -88,22 +87,18 @@ class WebhookDiff(OperationDiff):
                 self.old.deref(before[status])[0],
                 self.new.deref(after[status])[0],
             )
-            old_media, new_media = (
-                mapping(old_reply.get("content")),
-                mapping(new_reply.get("content")),
-            )
-            for media in sorted(old_media.keys() | new_media.keys()):
-                where = f"{part} {media}"
-                if media not in new_media:
-                    self.emit(where, "request-media-type-removed", "media type no longer accepted")
-                elif media not in old_media:
-                    self.emit(where, "request-media-type-added", "media type now accepted")
-                else:
-                    for old_schema, new_schema in _schemas(old_media[media], new_media[media]):
-                        self.emit_schema(where, self.request.compare(old_schema, new_schema))
+            self.media(part, old_reply.get("content"), new_reply.get("content"), REQUEST_MEDIA)
 
     def security(self, old_op: dict[str, Any], new_op: dict[str, Any]) -> None:
         """Not compared: a webhook's ``security`` says how the provider calls the consumer."""
+
+
+# The payload is what the consumer receives: judged like a response.
+_PAYLOAD_MEDIA = MediaRules(
+    "response",
+    ("webhook-payload-media-type-removed", "media type no longer sent"),
+    ("webhook-payload-media-type-added", "media type may now be sent"),
+)
 
 
 def _needed(required: bool) -> str:
