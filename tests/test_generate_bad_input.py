@@ -266,3 +266,21 @@ def test_a_validator_finding_is_one_short_warning(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     warning = next(line for line in done.stderr.splitlines() if "warning" in line)
     assert len(warning) < 500 and warning.endswith("(generating anyway)"), warning
+
+
+def test_a_one_of_merged_into_one_type_still_imports(tmp_path: Path) -> None:
+    """ReadMe's polymorphism example: a oneOf whose branches the generator merges into one type
+    gets no validator, and its emptied Field() must not leave `Annotated[T,]` (a SyntaxError)."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: P, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+        "    Event:\n      type: object\n      properties:\n        event:\n          type: string\n"
+        "          oneOf: [{title: A, type: string}, {title: B, type: string}]\n",
+        encoding="utf-8",
+    )
+    done = vlmspec(tmp_path, "generate", "--spec", str(spec), "--out", str(tmp_path / "pkg"))
+    assert done.returncode == 0, done.stderr
+    imported = subprocess.run(
+        [sys.executable, "-c", "import pkg.models"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert imported.returncode == 0, imported.stderr[-2000:]

@@ -223,8 +223,6 @@ def _property_validators(module: ast.Module) -> set[str]:
             if not markers:
                 continue
             extra.keywords = kept
-            if not kept and not extra.args:  # an empty Field() says nothing
-                node.slice.elts.remove(extra)
             if _UNIQUE in markers:
                 node.slice.elts.append(_call("AfterValidator", _call("_unique_items")))
                 found.add(_UNIQUE)
@@ -233,6 +231,10 @@ def _property_validators(module: ast.Module) -> set[str]:
                 exactly = _call("_exactly_one", *map(copy.deepcopy, branches))
                 node.slice.elts.append(_call("BeforeValidator", exactly))
                 found.add(_ONE_OF)
+            # An empty Field() says nothing, but Annotated needs one extra besides the type (a
+            # oneOf whose branches the generator merged into one type gets no validator).
+            if not kept and not extra.args and len(node.slice.elts) > 2:
+                node.slice.elts.remove(extra)
     return found
 
 
