@@ -274,7 +274,8 @@ def test_a_one_of_merged_into_one_type_still_imports(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(
         "openapi: 3.0.3\ninfo: {title: P, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
-        "    Event:\n      type: object\n      properties:\n        event:\n          type: string\n"
+        "    Event:\n      type: object\n      properties:\n        event:\n"
+        "          type: string\n"
         "          oneOf: [{title: A, type: string}, {title: B, type: string}]\n",
         encoding="utf-8",
     )
