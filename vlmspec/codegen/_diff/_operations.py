@@ -103,25 +103,38 @@ class OperationDiff:
                 self.security(before[1], after[1])
         return self.changes
 
+    # Parameters are what the reader sends: judged by the request rules (webhooks swap this).
+    parameter_side = "request"
+
+    def parameter_added(self, param: dict[str, Any]) -> tuple[str, str]:
+        required = bool(param.get("required"))
+        rule = "parameter-added-required" if required else "parameter-added-optional"
+        return rule, f"parameter added ({'required' if required else 'optional'})"
+
+    def parameter_removed(self) -> tuple[str, str]:
+        return "parameter-removed", "parameter removed"
+
+    def parameter_required(self, now: bool) -> tuple[str, str]:
+        rule = "parameter-made-required" if now else "parameter-made-optional"
+        return rule, rule.replace("-", " ")
+
     def parameters(self, old: _Operation, new: _Operation) -> None:
         (old_path, old_op, old_common), (new_path, new_op, new_common) = old, new
         before = _params(self.old, old_path, old_common, old_op.get("parameters"))
         after = _params(self.new, new_path, new_common, new_op.get("parameters"))
+        walker = self.request if self.parameter_side == "request" else self.response
         for key in sorted(before.keys() | after.keys()):
             old_param, new_param = before.get(key), after.get(key)
             part = f"parameter {key[0]} {(new_param or old_param or {}).get('name', key[1])}"
             if old_param is None:
-                required = bool(new_param and new_param.get("required"))
-                rule = "parameter-added-required" if required else "parameter-added-optional"
-                self.emit(part, rule, f"parameter added ({'required' if required else 'optional'})")
+                self.emit(part, *self.parameter_added(new_param or {}))
             elif new_param is None:
-                self.emit(part, "parameter-removed", "parameter removed")
+                self.emit(part, *self.parameter_removed())
             else:
                 was, now = bool(old_param.get("required")), bool(new_param.get("required"))
                 if was != now:
-                    rule = "parameter-made-required" if now else "parameter-made-optional"
-                    self.emit(part, rule, rule.replace("-", " "))
-                found = self.request.compare(_param_schema(old_param), _param_schema(new_param))
+                    self.emit(part, *self.parameter_required(now))
+                found = walker.compare(_param_schema(old_param), _param_schema(new_param))
                 self.emit_schema(part, found)
 
     def body(self, old_node: Any, new_node: Any) -> None:

@@ -17,8 +17,6 @@ from ._operations import (
     OperationDiff,
     _Operation,
     _operations,
-    _param_schema,
-    _params,
 )
 from ._walk import Walker, mapping
 
@@ -36,24 +34,17 @@ class WebhookDiff(OperationDiff):
     def name(self, key: tuple[str, str], path: str) -> str:
         return f"webhook {key[1].upper()} {path}"
 
-    def parameters(self, old: _Operation, new: _Operation) -> None:
-        (old_path, old_op, old_common), (new_path, new_op, new_common) = old, new
-        before = _params(self.old, old_path, old_common, old_op.get("parameters"))
-        after = _params(self.new, new_path, new_common, new_op.get("parameters"))
-        for key in sorted(before.keys() | after.keys()):
-            old_param, new_param = before.get(key), after.get(key)
-            part = f"parameter {key[0]} {(new_param or old_param or {}).get('name', key[1])}"
-            if old_param is None:
-                self.emit(part, "webhook-parameter-added", "parameter now sent")
-            elif new_param is None:
-                self.emit(part, "webhook-parameter-removed", "parameter no longer sent")
-            else:
-                was, now = bool(old_param.get("required")), bool(new_param.get("required"))
-                if was != now:
-                    rule = f"webhook-parameter-made-{'required' if now else 'optional'}"
-                    self.emit(part, rule, "always sent" if now else "no longer always sent")
-                found = self.response.compare(_param_schema(old_param), _param_schema(new_param))
-                self.emit_schema(part, found)
+    parameter_side = "response"  # the provider sends them: the consumer receives
+
+    def parameter_added(self, param: dict[str, Any]) -> tuple[str, str]:
+        return "webhook-parameter-added", "parameter now sent"
+
+    def parameter_removed(self) -> tuple[str, str]:
+        return "webhook-parameter-removed", "parameter no longer sent"
+
+    def parameter_required(self, now: bool) -> tuple[str, str]:
+        rule = f"webhook-parameter-made-{'required' if now else 'optional'}"
+        return rule, "always sent" if now else "no longer always sent"
 
     def body(self, old_node: Any, new_node: Any) -> None:
         before = self.old.deref(old_node)[0] if old_node is not None else None
