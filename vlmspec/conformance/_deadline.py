@@ -94,14 +94,15 @@ def deadline_transport(
     transport = httpx.HTTPTransport(limits=limits)
     context = ssl_context or httpx.create_ssl_context()
     # httpx has no hook for a network backend: give its transport a pool that has one.
+    pool: dict[str, typing.Any] = {
+        "ssl_context": context,
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+        "network_backend": _Backend(),
+    }
     if proxy is None:
-        transport._pool = httpcore.ConnectionPool(
-            ssl_context=context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_Backend(),
-        )
+        transport._pool = httpcore.ConnectionPool(**pool)
         return transport
     user, password = proxy.username, proxy.password
     transport._pool = httpcore.HTTPProxy(
@@ -109,10 +110,6 @@ def deadline_transport(
             scheme=proxy.raw_scheme, host=proxy.raw_host, port=proxy.port, target=proxy.raw_path
         ),
         proxy_auth=(user, password) if user else None,
-        ssl_context=context,
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=_Backend(),
+        **pool,
     )
     return transport
