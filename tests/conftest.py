@@ -23,6 +23,18 @@ class OpenAIGenerated:
     done: subprocess.CompletedProcess[str]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse `--dist loadgroup` where it cannot group: pytest-xdist 3.8 groups by rewriting
+    `item._nodeid`, which pytest 9.2 no longer reads, so each group's expensive fixture (a
+    generated spec) would silently be built once per worker, doubling CI time."""
+    grouping = config.getoption("dist", default="no") == "loadgroup"
+    if grouping and not hasattr(pytest.Item, "_nodeid"):
+        raise pytest.UsageError(
+            "--dist loadgroup does not group with this pytest and pytest-xdist (pyproject pins"
+            " pytest<9.2): reinstall with `pip install -e .[dev]`"
+        )
+
+
 @pytest.fixture(scope="session")
 def openai_generated(tmp_path_factory: pytest.TempPathFactory) -> OpenAIGenerated:
     """`python -m vlmspec generate` on OpenAI's spec (1,400 schemas, half a minute of CPU), once
