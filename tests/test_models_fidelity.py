@@ -195,12 +195,14 @@ def test_every_component_agrees_with_json_schema(name: str) -> None:
 
 
 def small_models(tmp_path: Path, schemas: dict[str, Any], openapi: str = "3.1.0") -> Any:
-    """The models module generated for ``schemas``, imported under a name of its own."""
+    """The models module generated for ``schemas`` as `generate` does (normalised first: names,
+    inline schemas, discriminators), imported under a name of its own."""
     from vlmspec.codegen import render_models
+    from vlmspec.codegen._names import normalise
 
     document = {"openapi": openapi, "info": {"title": "t", "version": "1"}, "paths": {}}
     document["components"] = {"schemas": copy.deepcopy(schemas)}
-    source = render_models(document, "small")
+    source = render_models(normalise(document)[0], "small")
     assert isinstance(source, str), source
     name = f"small_models_{tmp_path.name}".replace("-", "_")
     (tmp_path / f"{name}.py").write_text(source, "utf-8")
@@ -336,6 +338,60 @@ SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] 
         [
             ({"reviewers": [None, {"id": 1}, {"slug": "s"}]}, True),
             ({"reviewers": [{"id": 1, "slug": "s"}]}, False),  # matches both branches
+        ],
+    ),
+    # FastAPI writes `discriminator.mapping` for a tag with a default that is not required
+    # (Airflow's EdgeJobFetched.command): a body without the tag that exactly one branch accepts
+    # is valid, and a tagged union refused it; a mapping that disagrees with a const is dropped.
+    "discriminator with mapping on an optional tag": (
+        "3.1.0",
+        {
+            "Task": {
+                "type": "object",
+                "required": ["ti"],
+                "properties": {"ti": _STR, "type": {"type": "string", "const": "Task"}},
+            },
+            "Call": {
+                "type": "object",
+                "required": ["cb", "type"],
+                "properties": {"cb": _STR, "type": {"type": "string", "const": "Call"}},
+            },
+            "Job": {
+                "type": "object",
+                "required": ["command", "other"],
+                "properties": {
+                    "command": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/Task"},
+                            {"$ref": "#/components/schemas/Call"},
+                        ],
+                        "discriminator": {
+                            "propertyName": "type",
+                            "mapping": {
+                                "Task": "#/components/schemas/Task",
+                                "Call": "#/components/schemas/Call",
+                            },
+                        },
+                    },
+                    "other": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/Call"},
+                            {"$ref": "#/components/schemas/Task"},
+                        ],
+                        "discriminator": {"propertyName": "type", "mapping": {"C": "Call"}},
+                    },
+                },
+            },
+        },
+        "Job",
+        [
+            ({"command": {"ti": "x"}, "other": {"cb": "y", "type": "Call"}}, True),
+            ({"command": {"ti": "x", "type": "Task"}, "other": {"ti": "z"}}, True),
+            ({"command": {"cb": "x", "type": "Call"}, "other": {"ti": "z"}}, True),
+            ({"command": {"cb": "x"}, "other": {"ti": "z"}}, False),
+            ({"command": {"ti": "x", "type": "Call"}, "other": {"ti": "z"}}, False),
+            ({"command": {"ti": "x"}, "other": {"cb": "y", "type": "C"}}, False),
+            ({"command": {"ti": "x", "cb": "y", "type": "Call"}, "other": {"ti": "z"}}, True),
         ],
     ),
     "oneOf as a component": (

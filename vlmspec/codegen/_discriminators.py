@@ -3,8 +3,11 @@
 Without `mapping`, OpenAPI says the tag's value is the schema's name, and datamodel-code-generator
 replaces the tag's enum with it (`{"type": "WebSearchTool"}` accepted, `{"type": "web_search"}`
 refused). Real documents (OpenAI's) mean the enum values. JSON Schema, the judge of what is valid,
-ignores `discriminator` altogether, so: where every branch's tag is an enum or const, the mapping
-is spelled out from those values; otherwise the discriminator is dropped (a plain union).
+ignores `discriminator` altogether, so: where every branch requires its tag and the tag is an enum
+or const, the mapping is spelled out from those values; otherwise the discriminator is dropped (a
+plain union, checked exactly-one). A given `mapping` is kept only when it says the same: FastAPI
+writes one for tags that have a default and are not required (Airflow's `EdgeJobFetched.command`),
+where a tagged union would refuse a body without the tag that exactly one branch accepts.
 """
 
 from __future__ import annotations
@@ -47,18 +50,32 @@ def _mapping(document: dict[str, Any], node: dict[str, Any]) -> dict[str, str] |
     return mapping
 
 
+def _same(document: dict[str, Any], given: Any, derived: dict[str, str]) -> bool:
+    """Whether a document's own ``mapping`` names the branches' tag values, each to its branch."""
+    if not isinstance(given, dict) or given.keys() != derived.keys():
+        return False
+    for value, ref in derived.items():
+        target = given[value] if isinstance(given[value], str) else ""
+        target = target if target.startswith("#") else f"#/components/schemas/{target}"
+        if resolve(document, {"$ref": target}) is not resolve(document, {"$ref": ref}):
+            return False
+    return True
+
+
 def explicit_discriminators(document: dict[str, Any]) -> None:
-    """Rewrite, in place, every discriminator without `mapping` (see the module docstring)."""
+    """Rewrite, in place, every discriminator (see the module docstring)."""
     stack: list[Any] = [document]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             found = node.get("discriminator")
-            if isinstance(found, dict) and "mapping" not in found:
+            if isinstance(found, dict):
                 mapping = _mapping(document, node)
-                if mapping is None:
+                if mapping is None or (
+                    "mapping" in found and not _same(document, found["mapping"], mapping)
+                ):
                     del node["discriminator"]
-                else:
+                elif "mapping" not in found:
                     node["discriminator"] = {**found, "mapping": mapping}
             stack.extend(node.values())
         elif isinstance(node, list):
