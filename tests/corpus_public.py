@@ -69,6 +69,7 @@ OSV = Package("pypi", "openapi-spec-validator", "0.9.0", "Apache-2.0")
 OCTOKIT = Package("npm", "@octokit/openapi", "23.0.2", "MIT")
 OCTOKIT_WEBHOOKS = Package("npm", "@octokit/openapi-webhooks", "12.1.0", "MIT")
 README_OAS = Package("npm", "@readme/oas-examples", "8.2.2", "MIT")
+AIRFLOW_EDGE = Package("pypi", "apache-airflow-providers-edge3", "5.1.0", "Apache-2.0")
 _README = "package/"
 _README_DATA = "MIT (the package's licence; info.license absent)"
 
@@ -134,6 +135,17 @@ DOCUMENTS = [
         "0a86fcfad6f38c696f2f1967311e61a4009adca58adac52d7df52e003d187b26",
         "MIT (info.license)",
         slow=True,
+    ),
+    # FastAPI-generated (Airflow's edge worker API, written by `app.openapi()`): 3.1 type
+    # arrays for Optional, `HTTPValidationError`, discriminators with a mapping on tags that
+    # have a default and are not required.
+    Document(
+        "airflow-edge-worker",
+        AIRFLOW_EDGE,
+        "apache_airflow_providers_edge3-5.1.0/src/airflow/providers/edge3/worker_api/"
+        "v2-edge-generated.yaml",
+        "0ac9a331438b50de5227c63ba1463b9e6a3164680b8ee28b5a1d1fc3e151114f",
+        "Apache-2.0 (the sdist's licence; info.license absent)",
     ),
     # ReadMe's example collection: styles the documents above lack.
     Document(
