@@ -112,6 +112,10 @@ def _vary(status: int, media: str, content: bytes) -> tuple[int, bytes]:
     return status, content
 
 
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return dict(scope.get("headers") or []).get(name)
+
+
 def wrapper(inner: App) -> App:
     """`/x/<behaviour>/...` → the fixture server with that behaviour; anything else as is."""
 
@@ -142,6 +146,11 @@ def wrapper(inner: App) -> App:
             await _answer(
                 send, 429, b'{"detail": "slow down"}', "application/json", {"retry-after": "10"}
             )
+            return
+        elif behaviour == "gateway-500" and chat and _header(scope, b"x-gateway") == b"1":
+            # the deployment behind the gateway header fails every chat request (no concurrency
+            # fault: a replay alone sees it too, if it goes the same way as the run)
+            await _answer(send, 500, b'{"detail": "broken"}', "application/json")
             return
         elif behaviour == "busy-500" and chat:
             # fails only when another request is in flight: a concurrency-only fault
@@ -398,6 +407,18 @@ def test_a_failure_only_under_concurrency_is_replayed_alone_and_said_so(
     # one worker: nothing overlaps, the server is correct
     code, data, output = run(root, "busy-500", tmp_path, *clause, "--workers", "1")
     assert code == 0, output
+
+
+def test_the_replay_alone_goes_through_the_same_gateway(root: str, tmp_path: Path) -> None:
+    """A failure replayed alone is sent with the run's --header, proxy and TLS settings (it was
+    sent without: where the header routes to another deployment, a failure that every request
+    meets was called "only under concurrent requests")."""
+    gateway = ("--header", "x-gateway:1", "--clause", "n-choices", "--workers", "4")
+    code, data, output = run(root, "gateway-500", tmp_path, *gateway)
+    assert code == 1, output
+    failures = [f for c in data["clauses"] for f in c["failures"]]
+    assert failures, output
+    assert not any(f["concurrent_only"] for f in failures), failures
 
 
 def test_shard_reports_merge_into_one_verdict_and_every_format(root: str, tmp_path: Path) -> None:

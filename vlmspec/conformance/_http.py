@@ -119,6 +119,7 @@ class Transport:
         max_bytes: int = 4 * 1024 * 1024,
         connection: Connection | None = None,
         latency: float | None = None,
+        retry_until: float | None = None,
     ) -> None:
         self.budget = budget
         self.limiter = limiter
@@ -126,6 +127,8 @@ class Transport:
         self.max_bytes = max_bytes
         self.connection = connection or Connection()
         self.latency = latency  # the preflight's small request: seconds, inf if it timed out
+        # A 429's Retry-After is waited out only up to this monotonic time (the run's --max-time)
+        self.retry_until = retry_until
         self.dead: str | None = None
         self._timeouts = 0
         self._lock = threading.Lock()
@@ -170,6 +173,10 @@ class Transport:
             self._once(exchange)
             wait = _retry_after(exchange)
             if wait is None or attempt == _MAX_429_RETRIES:
+                break
+            if self.retry_until is not None and time.monotonic() + wait > self.retry_until:
+                # no retry before the deadline: wait until it (not hammering the server), give up
+                time.sleep(max(0.0, self.retry_until - time.monotonic()))
                 break
             time.sleep(wait)
         return exchange

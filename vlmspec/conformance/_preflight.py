@@ -24,8 +24,13 @@ def preflight(target: Target, timeout: float, model: str | None = None) -> Targe
     }
     if model:
         body["model"] = model
+    # No waiting out a 429: the preflight checks the setup; --max-time starts after it
     transport = Transport(
-        Budget(None), RateLimiter(None), timeout=timeout, connection=target.connection
+        Budget(None),
+        RateLimiter(None),
+        timeout=timeout,
+        connection=target.connection,
+        retry_until=0.0,
     )
     try:
         exchange = _ask(transport, target.chat_url, target.token, body)

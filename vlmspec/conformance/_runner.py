@@ -125,6 +125,19 @@ def check_reachable(target: Target, timeout: float) -> None:
         raise ConfigError(f"cannot reach {target.base_url}: {reason}") from None
 
 
+def _transport(budget: Budget, target: Target, options: Options, control: Control) -> Transport:
+    """The run's and the replay's transport: the target's connection (gateway headers, proxy,
+    TLS), its measured latency, and no 429 wait past --max-time."""
+    return Transport(
+        budget,
+        RateLimiter(options.rate_limit),
+        timeout=options.timeout,
+        connection=target.connection,
+        latency=target.latency,
+        retry_until=control.deadline,
+    )
+
+
 _REPLAY_TASKS = 8  # at most this many failing tasks are replayed alone
 
 
@@ -145,7 +158,7 @@ def _replay_alone(
     failing = ledger.failing_tasks()
     by_name = {task[0]: task for task in tasks}
     budget = Budget(spare)
-    transport = Transport(budget, RateLimiter(options.rate_limit), timeout=options.timeout)
+    transport = _transport(budget, target, options, control)
     try:
         for name in [n for n in by_name if n in failing][:_REPLAY_TASKS]:
             alone = Ledger(list(ledger.results), not_applicable=ledger.not_applicable)
@@ -193,13 +206,7 @@ def run(
     max_time = options.max_time if options.max_time is not None else profile.max_time
     control = Control(started + max_time, max_time)
     budget = Budget(limit)
-    transport = Transport(
-        budget,
-        RateLimiter(options.rate_limit),
-        timeout=options.timeout,
-        connection=target.connection,
-        latency=target.latency,
-    )
+    transport = _transport(budget, target, options, control)
     deterministic = target.deterministic if options.deterministic is None else options.deterministic
     skipped = not_applicable(options, deterministic=deterministic)
     ledger = Ledger(list(options.clauses) or None, not_applicable=skipped)
