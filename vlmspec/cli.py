@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 from typing import Any
 
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         result = cli.main(args=argv, prog_name="vlmspec", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
+        # Exiting now: a second SIGINT during shutdown (Python's default handler is back by
+        # then) would kill the process by signal instead of this 130
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         print("vlmspec: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
     except click.exceptions.ClickException as exc:

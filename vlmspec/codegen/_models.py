@@ -84,6 +84,19 @@ _CONSTRAINT_KEYWORDS = frozenset(
 )
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Ctrl-C that Python wrapped on its way out (a RuntimeError "Error calling __set_name__"
+    when it hits while the generator's classes are being created): an interrupt, not an error."""
+    seen: set[int] = set()
+    found: BaseException | None = exc
+    while found is not None and id(found) not in seen:
+        if isinstance(found, KeyboardInterrupt):
+            return True
+        seen.add(id(found))
+        found = found.__cause__ or found.__context__
+    return False
+
+
 def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
     """Source of a models module for every schema in ``document`` (not yet ruff-formatted)."""
     from datamodel_code_generator import InputFileType, generate
@@ -105,6 +118,8 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
             code = generate(dict(document), input_file_type=InputFileType.OpenAPI, **options)
             metadata = _fidelity.read_metadata(report)
     except Exception as exc:  # the generator raises many types; each means "cannot model this"
+        if _interrupted(exc):
+            raise KeyboardInterrupt from None
         detail = " ".join(str(exc).split()) or type(exc).__name__
         return SpecError("cannot generate models", detail, source, "#/components/schemas")
     if not isinstance(code, str):
