@@ -56,6 +56,15 @@ def cli() -> None:
     Chat Completions API."""
 
 
+def _exit_interrupted() -> None:
+    """Exit 130 now. CPython sets a process-wide flag when Ctrl-C lands inside an `exec()` of
+    source text (dataclasses do that while datamodel-code-generator imports) and then ends the
+    process by SIGINT at exit, status -2 whatever was handled: seen in 2 of 30 interrupts."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the console script."""
     # Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1, the code of a
@@ -63,10 +72,10 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         result = cli.main(args=argv, prog_name="vlmspec", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        # Exiting now: a second SIGINT during shutdown (Python's default handler is back by
-        # then) would kill the process by signal instead of this 130
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting: a second Ctrl-C changes nothing
         print("vlmspec: interrupted", file=sys.stderr)
+        if argv is None:  # the process's own entry point, not a call from Python code
+            _exit_interrupted()
         raise SystemExit(130) from None
     except click.exceptions.ClickException as exc:
         exc.show()
