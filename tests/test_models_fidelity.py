@@ -249,6 +249,7 @@ _TWO_OR_THREE = {
 _SAME_TWICE = {"oneOf": [{**_STR, "title": "A"}, {**_STR, "title": "B"}]}
 _CARD = {"properties": {"a": _STR, "n": _STR}, "required": ["a"]}
 _BANK = {"properties": {"b": _STR, "n": _STR}, "required": ["b"]}
+_ELECTRIC = "#/components/schemas/Electric"
 SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] = {
     # GitHub REST's InteractionsGetRestrictionsForOrg200Response: `oneOf: [X, {closed, empty}]`
     # (the generator wrote `dict[str, Any]` for the branch: any object passed, and X's matches
@@ -474,6 +475,44 @@ SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] 
             ({"source": {}}, False),
             ({"source": 1}, False),
         ],
+    ),
+    # ReadMe's discriminators example: a base's mapping made the subclasses' optional
+    # `powerSource` string a required Literal, and a `$ref` to the base a union of subclasses.
+    "discriminator mapping on a base": (
+        "3.0.3",
+        {
+            "Base": {
+                "type": "object",
+                "properties": {"kind": _STR},
+                "discriminator": {"propertyName": "kind", "mapping": {"e": _ELECTRIC}},
+            },
+            "Electric": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Base"},
+                    {"type": "object", "properties": {"amps": {"type": "integer"}}},
+                ]
+            },
+            "Holder": {
+                "type": "object",
+                "properties": {"v": {"$ref": "#/components/schemas/Base"}},
+            },
+        },
+        "Holder",
+        [({"v": {}}, True), ({"v": {"kind": "x", "amps": "1"}}, True), ({"v": 1}, False)],
+    ),
+    # Its PatchMappingWithDuplicateSchemasRequest: the mapped branches lack the tag.
+    "discriminator mapping to branches without the tag": (
+        "3.0.3",
+        {
+            "A": {"type": "object", "required": ["x"], "properties": {"x": _STR}},
+            "B": {"type": "object", "required": ["y"], "properties": {"y": _STR}},
+            "Either": {
+                "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+                "discriminator": {"propertyName": "tag", "mapping": {"a": "A", "b": "B"}},
+            },
+        },
+        "Either",
+        [({"x": "1"}, True), ({"tag": "a", "y": "2"}, True), ({"x": "1", "y": "2"}, False)],
     ),
     "oneOf in additionalProperties": (
         "3.1.0",
