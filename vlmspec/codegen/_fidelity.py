@@ -386,13 +386,13 @@ def branch_counts(branches: list[Any]) -> list[int]:
 
 def weighted_branches(members: list[ast.expr], counts: list[int]) -> list[ast.expr]:
     """The union's members, each once per `oneOf` branch it stands for: a value matching a
-    member that two branches share matches both, which `oneOf` refuses."""
+    member that two branches share matches both, which `oneOf` refuses.
+
+    Only when the counts explain the members (one per distinct branch, in order): a branch's
+    own class also carries its parent's marker (the generator merges the parent's keywords
+    into it), and there the one member is that branch alone."""
     if len(counts) == len(members):
         return [copy.deepcopy(m) for m, n in zip(members, counts, strict=True) for _ in range(n)]
-    if len(members) == 1:
-        # Every branch became the same type; the types are faithful, so the branches accept
-        # the same values (equal but for a keyword the comparison above does not know).
-        return [copy.deepcopy(members[0]) for _ in range(sum(counts))]
     return [copy.deepcopy(m) for m in members]
 
 
