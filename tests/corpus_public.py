@@ -162,6 +162,27 @@ DOCUMENTS = [
         "8750d0ebf53fabe05822ccf06e104530a9a3efadd3b1baa65517b36364be114c",
         _README_DATA,
     ),
+    Document(
+        "readme-train-travel",  # 3.1: anyOf with `unevaluatedProperties: false`, typeless branches
+        README_OAS,
+        _README + "3.1/json/train-travel.json",
+        "213e8f751c0d41cb3770374c8199ba6c897ac146389e94d688001285d43b92d7",
+        "CC-BY-NC-SA-4.0 (info.license)",
+    ),
+    Document(
+        "readme-polymorphism",  # oneOf/anyOf/allOf styles; a oneOf of branches equal but for notes
+        README_OAS,
+        _README + "3.0/json/polymorphism.json",
+        "49d36a60eee7dcf97dd7b1e2ed0dab49b17a62f40d7cef70307647be5ed7db3b",
+        _README_DATA,
+    ),
+    Document(
+        "readme-discriminators",  # discriminator mappings, implicit and explicit, nested
+        README_OAS,
+        _README + "3.0/json/discriminators.json",
+        "5f9ca2118939c6e7f08cd1fbd024e3c54bb6fcf29e24c5edbdeb4439fe611bb1",
+        _README_DATA,
+    ),
 ]
 
 # In the same packages, left out, with the reason (tests/corpus/PUBLIC.md lists them too).
@@ -171,14 +192,6 @@ NOT_USED = {
     _OSV + "bench/specs/github.yaml": "an older copy of GitHub's spec; @octokit/openapi is pinned",
     _OSV + "integration/data/v2.0/*": "Swagger 2.0",
     _OSV + "integration/data/v3.2/petstore.yaml": "OpenAPI 3.2",
-    # Tried 2026-11-30: each generates and imports, but the fidelity test finds disagreements
-    # not fixed yet, so they are not in CI (tests/corpus/PUBLIC.md):
-    _README + "3.1/json/train-travel.json": "fidelity: BookingPayment's `source` (anyOf of a"
-    " typeless branch with `unevaluatedProperties: false`) refuses a value JSON Schema accepts",
-    _README + "3.0/json/polymorphism.json": "fidelity: a oneOf of two identical string branches"
-    " (every string matches both: invalid) is merged into one type that accepts any string",
-    _README + "3.0/json/discriminators.json": "fidelity test: Hypothesis cannot draw a valid"
-    " instance of one component (Unsatisfiable); not diagnosed",
     _README + "3.x/*/*": "the rest of ReadMe's examples: generate + import tried by hand for 9"
     " more (all pass), kept out of CI for its time",
 }

@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+from hypothesis.errors import Unsatisfiable
 
 from tests import corpus_public
 from tests.conftest import OPENAI_GROUP, OpenAIGenerated
@@ -449,6 +450,16 @@ def test_models_agree_with_json_schema(
 
 
 FIDELITY_SAMPLE = 40  # components of a large registry document, spread over the sorted names
+# Components whose valid instances the JSON Schema generator cannot draw (Hypothesis reports
+# Unsatisfiable), with the reason. Each is still judged, on instances of its schema with `oneOf`
+# read as `anyOf` (a superset of the valid ones: mostly invalid, plus their mutants), and the
+# test fails when a component not listed here cannot be drawn, or one listed here can.
+UNDRAWABLE = {
+    ("reg-readme-discriminators", "PatchMappingWithDuplicateSchemasRequest"): "an object with"
+    " `discrim` matches all three oneOf branches; a valid one must give two branches' optional"
+    " properties the wrong type, and instances drawn from one branch never do (the semantics:"
+    " the small case `discriminator mapping to branches without the tag`)",
+}
 
 
 @pytest.mark.parametrize("name", _cases(sorted(REGISTRY)))
@@ -461,15 +472,25 @@ def test_registry_models_agree_with_json_schema(corpus: Corpus, name: str) -> No
         components = [components[int(i * step)] for i in range(FIDELITY_SAMPLE)]
     if not components:
         pytest.skip("no components")
-    found = {}
+    found, undrawable = {}, set()
     for component in components:
-        disagreements = _disagreements(corpus[name], component, FIDELITY_DRAWS)
+        try:
+            disagreements = _disagreements(corpus[name], component, FIDELITY_DRAWS)
+        except Unsatisfiable:
+            undrawable.add(component)
+            disagreements = _disagreements(corpus[name], component, FIDELITY_DRAWS, relaxed=True)
         if disagreements:
             found[component] = disagreements[:2]
     assert not found, found
+    listed = {c for n, c in UNDRAWABLE if n == name} & set(components)
+    assert undrawable == listed, f"no valid instance drawn of {sorted(undrawable)}; {listed=}"
 
 
-def _disagreements(generated: Generated, component: str, draws: int) -> list[str]:
+def _disagreements(
+    generated: Generated, component: str, draws: int, relaxed: bool = False
+) -> list[str]:
+    """Model and JSON Schema verdicts that differ on drawn instances of ``component`` and their
+    mutants; drawn with every `oneOf` read as `anyOf` when ``relaxed`` (judged as written)."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
 
@@ -481,6 +502,7 @@ def _disagreements(generated: Generated, component: str, draws: int) -> list[str
         "components": _components_2020(generated.spec),
     }
     oracle = jsonschema.Draft202012Validator(schema)
+    drawn = {**schema, "components": _any_of(schema["components"])} if relaxed else schema
     target = getattr(generated.module("models"), component)
     disagreements: list[str] = []
 
@@ -492,7 +514,7 @@ def _disagreements(generated: Generated, component: str, draws: int) -> list[str
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(instance=_valid_instances(schema), data=st.data())
+    @given(instance=_valid_instances(drawn), data=st.data())
     def differential(instance: Any, data: st.DataObject) -> None:
         for candidate in [instance, *(mutate(instance, data) for _ in range(4))]:
             expected = oracle.is_valid(candidate)
@@ -502,6 +524,18 @@ def _disagreements(generated: Generated, component: str, draws: int) -> list[str
 
     differential()
     return disagreements
+
+
+def _any_of(node: Any) -> Any:
+    """``node`` with every `oneOf` read as `anyOf` (beside any `anyOf` already there)."""
+    if isinstance(node, list):
+        return [_any_of(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    relaxed = {k: _any_of(v) for k, v in node.items() if k != "oneOf"}
+    if isinstance(node.get("oneOf"), list):
+        relaxed["allOf"] = [*relaxed.get("allOf", []), {"anyOf": _any_of(node["oneOf"])}]
+    return relaxed
 
 
 def _valid_instances(schema: dict[str, Any]) -> Any:

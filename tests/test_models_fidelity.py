@@ -246,6 +246,10 @@ _USER_OR_TEAM = {
 _TWO_OR_THREE = {
     "oneOf": [{"type": "integer", "multipleOf": 2}, {"type": "integer", "multipleOf": 3}]
 }
+_SAME_TWICE = {"oneOf": [{**_STR, "title": "A"}, {**_STR, "title": "B"}]}
+_CARD = {"properties": {"a": _STR, "n": _STR}, "required": ["a"]}
+_BANK = {"properties": {"b": _STR, "n": _STR}, "required": ["b"]}
+_ELECTRIC = "#/components/schemas/Electric"
 SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] = {
     # GitHub REST's InteractionsGetRestrictionsForOrg200Response: `oneOf: [X, {closed, empty}]`
     # (the generator wrote `dict[str, Any]` for the branch: any object passed, and X's matches
@@ -399,6 +403,116 @@ SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] 
         {"Code": _TWO_OR_THREE},
         "Code",
         [(4, True), (9, True), (6, False), (5, False)],
+    ),
+    # ReadMe's polymorphism example: branches equal but for `title`/`description` become one
+    # member of the union (every string matches both: none is valid).
+    "oneOf of branches equal but for annotations": (
+        "3.0.3",
+        {
+            "Event": {
+                "type": "object",
+                "properties": {
+                    "event": {"type": "string", "oneOf": [{"description": "a"}, {"title": "b"}]},
+                    "mixed": {"oneOf": [{**_STR, "title": "A"}, _STR, {"type": "integer"}]},
+                    "items": {"type": "array", "items": _SAME_TWICE},
+                },
+            },
+        },
+        "Event",
+        [
+            ({}, True),
+            ({"event": "x"}, False),
+            ({"mixed": 1}, True),
+            ({"mixed": "x"}, False),
+            ({"items": []}, True),
+            ({"items": ["x"]}, False),
+        ],
+    ),
+    "oneOf component of branches equal but for annotations": (
+        "3.1.0",
+        {"Same": _SAME_TWICE},
+        "Same",
+        [("x", False), (1, False)],
+    ),
+    # Train Travel's BookingPayment.source (the Card branch has no `type`).
+    "typeless object branch of a property's anyOf": (
+        "3.1.0",
+        {
+            "Payment": {
+                "type": "object",
+                "properties": {"source": {"anyOf": [_CARD, {**_BANK, "type": "object"}]}},
+            }
+        },
+        "Payment",
+        [
+            ({"source": True}, True),
+            ({"source": "x"}, True),
+            ({"source": {"a": "x"}}, True),
+            ({"source": {"n": "x"}}, False),
+        ],
+    ),
+    # Train Travel's BookingPayment.source: a property is evaluated by any branch that matches.
+    "unevaluatedProperties over anyOf branches": (
+        "3.1.0",
+        {
+            "Payment": {
+                "type": "object",
+                "properties": {
+                    "source": {
+                        "type": "object",
+                        "unevaluatedProperties": False,
+                        "anyOf": [_CARD, _BANK],
+                    }
+                },
+            }
+        },
+        "Payment",
+        [
+            ({"source": {"a": "x", "n": "y"}}, True),
+            ({"source": {"a": "x", "b": "y"}}, True),  # both match: both evaluate
+            ({"source": {"a": "x", "c": 1}}, False),
+            ({"source": {"a": "x", "b": 1}}, False),  # only the first matches: `b` unevaluated
+            ({"source": {}}, False),
+            ({"source": 1}, False),
+        ],
+    ),
+    # ReadMe's discriminators example: a base's mapping made the subclasses' optional
+    # `powerSource` string a required Literal, and a `$ref` to the base a union of subclasses.
+    "discriminator mapping on a base": (
+        "3.0.3",
+        {
+            "Base": {
+                "type": "object",
+                "properties": {"kind": _STR},
+                "discriminator": {"propertyName": "kind", "mapping": {"e": _ELECTRIC}},
+            },
+            "Electric": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Base"},
+                    {"type": "object", "properties": {"amps": {"type": "integer"}}},
+                ]
+            },
+            "Holder": {
+                "type": "object",
+                "properties": {"v": {"$ref": "#/components/schemas/Base"}},
+            },
+        },
+        "Holder",
+        [({"v": {}}, True), ({"v": {"kind": "x", "amps": "1"}}, True), ({"v": 1}, False)],
+    ),
+    # Its PatchMappingWithDuplicateSchemasRequest: the mapped branches lack the tag.
+    "discriminator mapping to branches without the tag": (
+        "3.0.3",
+        {
+            "A": {"type": "object", "required": ["x"], "properties": {"x": _STR}},
+            "B": {"type": "object", "required": ["y"], "properties": {"y": _STR}},
+            "Either": {
+                "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+                "discriminator": {"propertyName": "tag", "mapping": {"a": "A", "b": "B"}},
+            },
+        },
+        "Either",
+        [({"x": "1"}, True), ({"tag": "a", "y": "2"}, True), ({"x": "1", "y": "2"}, False)],
     ),
     "oneOf in additionalProperties": (
         "3.1.0",

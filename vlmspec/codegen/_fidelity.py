@@ -29,18 +29,23 @@ from pathlib import Path
 from typing import Any
 
 from ._fidelity_not import NONE_OF, excluded, hoist_not, none_of_source
+from ._fidelity_unevaluated import EVALUATED_ONLY, evaluated_only, evaluated_only_source
 
 __all__ = [
+    "EVALUATED_ONLY",
     "EXACTLY_ONE",
     "NONE_OF",
     "UNIQUE_ITEMS",
     "MetaModel",
+    "branch_counts",
+    "evaluated_only_source",
     "helper_source",
     "hoist_not",
     "nested_validators",
     "none_of_source",
     "read_metadata",
     "restore_component_names",
+    "weighted_branches",
     "whole_schema_validators",
 ]
 
@@ -135,6 +140,8 @@ def whole_schema_validators(
     typed_parts: dict[str, list[Any]] = {}  # class → the `type`s of its own allOf parts
     for name, where, _ in metadata:
         schema = _at(document, where)
+        if isinstance(schema, dict) and _typeless_branch(document, where, schema):
+            needed[name] = _NON_OBJECTS
         if _COMPOSED & set(where) or not isinstance(schema, dict):
             continue  # a branch: the generator merged its parent's keywords into the class
         parts = schema.get("allOf")
@@ -160,6 +167,20 @@ def whole_schema_validators(
                 _insert(node, f'{_ATTRIBUTES[helper]} = model_validator(mode="wrap")({_DECLARED})')
                 used.add(_DECLARED)
     return used
+
+
+def _typeless_branch(
+    document: Mapping[str, Any], where: tuple[str, ...], schema: Mapping[str, Any]
+) -> bool:
+    """An anyOf/oneOf branch with object keywords and no `type`, under a parent with no `type`
+    either (Train Travel's card `source`): the branch's class, its parent's keywords merged in,
+    is still typeless, so it lets non-objects through as JSON Schema does."""
+    if len(where) < 2 or where[-2] not in ("anyOf", "oneOf") or _COMPOSED & set(where[:-2]):
+        return False
+    parent = _at(document, where[:-2])
+    if not isinstance(parent, dict) or {"type", "nullable"} & parent.keys():
+        return False
+    return not _NOT_PLAIN & schema.keys() and _helper_for(schema) == _NON_OBJECTS
 
 
 def _inherited(
@@ -249,6 +270,7 @@ def nested_validators(
     """
     classes = {n.name: n for n in module.body if isinstance(n, ast.ClassDef)}
     run = _Pass(frozenset(name for name, node in classes.items() if _is_root_model(node)))
+    every, classes_at = dict(classes), {where: name for name, where, _ in metadata}
     for name, where, fields in metadata:
         node, schema = classes.pop(name, None), _at(document, where)  # each class once
         if node is None or not isinstance(schema, dict):
@@ -266,14 +288,23 @@ def nested_validators(
             attribute = item.target.id
             if attribute == "root" and _is_root_model(node):
                 item.annotation = _checked(item.annotation, schema, run, top=True)
+                sub, location = schema, where
             elif isinstance(properties, dict) and isinstance(
                 properties.get(fields.get(attribute)), dict
             ):
                 # The property's own oneOf/uniqueItems: _models.py's markers; here what is below.
                 sub = properties[fields[attribute]]
+                location = (*where, "properties", fields[attribute])
                 item.annotation = _checked(item.annotation, sub, run, top=False)
                 if _admits_null(sub):
                     item.annotation = _with_none(item.annotation)
+            else:
+                continue
+            evaluated = evaluated_only(sub, location, classes_at, every)
+            if evaluated is not None:
+                head, extras = _unwrap(item.annotation)
+                item.annotation = _rewrap(head, [*extras, evaluated])
+                run.used.add(EVALUATED_ONLY)
     return run.used
 
 
@@ -320,14 +351,49 @@ def _validators(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass) -> 
     branches = [m for m in _members(annotation) if _id(m) != "MISSING" and not _is_none(m)]
     one_of = schema.get("oneOf")
     undiscriminated = isinstance(one_of, list) and "discriminator" not in schema
+    if undiscriminated and isinstance(one_of, list):
+        branches = weighted_branches(branches, branch_counts(one_of))
     if undiscriminated and len(branches) > 1:
-        exactly = _call(EXACTLY_ONE, *(copy.deepcopy(b) for b in branches))
+        exactly = _call(EXACTLY_ONE, *branches)
         found.append(_call("BeforeValidator", exactly))
         run.used.add(EXACTLY_ONE)
     if schema.get("uniqueItems") is True:
         found.append(_call("AfterValidator", ast.Name(id=UNIQUE_ITEMS, ctx=ast.Load())))
         run.used.add(UNIQUE_ITEMS)
     return [*found, *_not_validators(schema, run)]
+
+
+# Keywords that assert nothing: branches differing only in these accept the same values.
+_ANNOTATIONS = frozenset(
+    {"title", "description", "examples", "example", "default", "deprecated", "$comment"}
+    | {"readOnly", "writeOnly", "externalDocs", "xml"}
+)
+
+
+def branch_counts(branches: list[Any]) -> list[int]:
+    """How many of a `oneOf`'s branches each distinct one stands for, in order of first
+    appearance: branches equal but for annotations become one member of the generator's union."""
+    counts: dict[str, int] = {}
+    for branch in branches:
+        asserted = branch
+        if isinstance(branch, dict):
+            asserted = {k: v for k, v in branch.items() if k not in _ANNOTATIONS}
+            asserted = {k: v for k, v in asserted.items() if not k.startswith("x-")}
+        key = json.dumps(asserted, sort_keys=True, default=str)
+        counts[key] = counts.get(key, 0) + 1
+    return list(counts.values())
+
+
+def weighted_branches(members: list[ast.expr], counts: list[int]) -> list[ast.expr]:
+    """The union's members, each once per `oneOf` branch it stands for: a value matching a
+    member that two branches share matches both, which `oneOf` refuses.
+
+    Only when the counts explain the members (one per distinct branch, in order): a branch's
+    own class also carries its parent's marker (the generator merges the parent's keywords
+    into it), and there the one member is that branch alone."""
+    if len(counts) == len(members):
+        return [copy.deepcopy(m) for m, n in zip(members, counts, strict=True) for _ in range(n)]
+    return [copy.deepcopy(m) for m in members]
 
 
 def _not_validators(schema: Mapping[str, Any], run: _Pass) -> list[ast.expr]:

@@ -206,7 +206,7 @@ def _mark_properties(document: Mapping[str, Any]) -> bool:
                     branches = value.get("oneOf")
                     undiscriminated = "discriminator" not in value
                     if isinstance(branches, list) and len(branches) > 1 and undiscriminated:
-                        value[_ONE_OF] = True
+                        value[_ONE_OF] = _fidelity.branch_counts(branches)
                         found = True
             stack.extend(node.values())
         elif isinstance(node, list):
@@ -230,11 +230,14 @@ def _property_validators(module: ast.Module) -> set[str]:
                 continue
             markers = set()
             kept = []
+            counts: list[int] = []
             for keyword_ in extra.keywords:
                 marked = _markers(keyword_)
                 markers |= marked
                 if not marked:
                     kept.append(keyword_)
+                elif _ONE_OF in marked:
+                    counts = _branch_counts(keyword_)
             if not markers:
                 continue
             extra.keywords = kept
@@ -242,8 +245,10 @@ def _property_validators(module: ast.Module) -> set[str]:
                 node.slice.elts.append(_call("AfterValidator", _call("_unique_items")))
                 found.add(_UNIQUE)
             branches = _branches(node.slice.elts[0])
+            if _ONE_OF in markers:
+                branches = _fidelity.weighted_branches(branches, counts)
             if _ONE_OF in markers and len(branches) > 1:
-                exactly = _call("_exactly_one", *map(copy.deepcopy, branches))
+                exactly = _call("_exactly_one", *branches)
                 node.slice.elts.append(_call("BeforeValidator", exactly))
                 found.add(_ONE_OF)
             # An empty Field() says nothing, but Annotated needs one extra besides the type (a
@@ -276,6 +281,12 @@ def _markers(keyword_: ast.keyword) -> set[str]:
         return set()
     keys = {k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
     return keys if keys <= {_UNIQUE, _ONE_OF} else set()
+
+
+def _branch_counts(keyword_: ast.keyword) -> list[int]:
+    """The `_ONE_OF` marker's value: `_fidelity.branch_counts` of the property's oneOf."""
+    value = ast.literal_eval(keyword_.value).get(_ONE_OF)
+    return value if isinstance(value, list) else []
 
 
 def _refine(
@@ -319,6 +330,11 @@ def _refine(
         _add_imports(module, "typing", {"Any"})
         _add_imports(module, "pydantic", {"BeforeValidator", "TypeAdapter"})
         _insert_after_imports(module, ast.parse(_ONE_OF_PRELUDE).body)
+    if metadata and _fidelity.EVALUATED_ONLY in nested:
+        _add_imports(module, "collections.abc", {"Callable"})  # joins the import above, if any
+        _add_imports(module, "typing", {"Any"})
+        _add_imports(module, "pydantic", {"BeforeValidator", "TypeAdapter"})
+        _insert_after_imports(module, ast.parse(_fidelity.evaluated_only_source()).body)
     _inline_branch_roots(module, components)
     _alias_literal_roots(module)
     _allow_extra(module)
