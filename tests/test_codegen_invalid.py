@@ -202,3 +202,80 @@ def test_openai_style_error_gets_its_type_word_and_nulls() -> None:
     assert plan.default == {
         "error": {"type": "invalid_request_error", "message": MESSAGE, "param": None, "code": None}
     }
+
+
+PETS: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Pets", "version": "1"},
+    "security": [{"bearer": []}],
+    "paths": {
+        "/pets": {
+            "get": {
+                "operationId": "listPets",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"type": "array"}}},
+                    },
+                    "default": {
+                        "description": "any error",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                },
+            }
+        }
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "integer"}, "message": {"type": "string"}},
+            }
+        },
+    },
+}
+
+
+class Pets:
+    async def list_pets(self, context: Any) -> Any:
+        return []
+
+
+def test_a_request_without_credentials_gets_the_documented_error_body(tmp_path: Path) -> None:
+    """Petstore's `default: Error {code, message}` answers a missing bearer token too (it was
+    FastAPI's `{"detail": ...}`, which the documented Error refuses); the status stays 401."""
+    _, server, _ = generate(PETS, tmp_path, "pets_401")
+    app = server.create_app(Pets())
+    reply = _send(app, "GET", "/pets")
+    assert reply.status_code == 401, reply.text
+    assert reply.headers["www-authenticate"] == "Bearer"
+    _valid(PETS, "Error", reply.json())
+    assert reply.json() == {"code": 401, "message": "header.authorization: Not authenticated"}
+    assert _send(app, "GET", "/pets", headers={"authorization": "Bearer t"}).status_code == 200
+
+
+def test_a_401_body_the_default_cannot_fill_needs_the_implementer(tmp_path: Path) -> None:
+    spec = copy.deepcopy(PETS)
+    spec["components"]["schemas"]["Error"]["properties"]["code"] = {
+        "type": "string",
+        "pattern": "^E[0-9]{3}$",
+    }
+    models, server, _ = generate(spec, tmp_path, "pets_401_unfillable")
+    with pytest.raises(TypeError, match=r"list_pets \(401\)"):
+        server.create_app(Pets())
+    seen: list[Any] = []
+
+    def error(invalid: Any) -> Any:
+        seen.append(invalid)
+        return models.Error(code=f"E{invalid.status}", message=invalid.message)
+
+    reply = _send(server.create_app(Pets(), invalid_request=error), "GET", "/pets")
+    assert reply.status_code == 401
+    _valid(spec, "Error", reply.json())
+    [invalid] = seen
+    assert (invalid.operation, invalid.status) == ("list_pets", 401)
+    assert invalid.errors[0]["loc"] == ["header", "authorization"]

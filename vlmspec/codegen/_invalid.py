@@ -18,6 +18,10 @@ under `default`, else FastAPI's 422. The body is the one documented for that sta
 
 The generated server validates each default against the documented model when the app is built,
 so a default the model refuses also fails at construction, never at request time.
+
+A request refused for its credentials (401) or its size (413) is answered the same way, from the
+response documented for that status, else `4XX`, else `default` (keeping the status); with none
+of them, or FastAPI's own body documented, it is FastAPI's `{"detail": "..."}`.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 
 from ._ir_types import TypeRef, json_media_type, py_type, resolve
 
-__all__ = ["MESSAGE", "Invalid", "invalid_plan"]
+__all__ = ["MESSAGE", "Invalid", "invalid_plan", "rejection_plan"]
 
 # Stands for the one-line description of the errors in a default body; replaced at request time.
 MESSAGE = "\x00message"
@@ -72,7 +76,23 @@ def invalid_plan(document: Mapping[str, Any], responses: Mapping[str, Any]) -> I
     if found is None:
         return None
     key, status = found
-    response = resolve(document, responses[keys[key]])
+    return _plan(document, responses[keys[key]], status)
+
+
+def rejection_plan(
+    document: Mapping[str, Any], responses: Mapping[str, Any], status: int
+) -> Invalid | None:
+    """The answer with ``status`` (401, 413) the responses document; None: FastAPI's detail."""
+    keys = {str(k).upper(): k for k in responses}
+    key = next((k for k in (str(status), "4XX", "DEFAULT") if k in keys), None)
+    if key is None:
+        return None
+    plan = _plan(document, responses[keys[key]], status)
+    return plan if plan is not None and plan.type is not None else None
+
+
+def _plan(document: Mapping[str, Any], response: Any, status: int) -> Invalid | None:
+    response = resolve(document, response)
     content = response.get("content") if isinstance(response, dict) else None
     media = json_media_type(content) if isinstance(content, dict) else None
     schema = (content or {}).get(media, {}).get("schema") if media else None

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ._invalid import Invalid, invalid_plan
+from ._invalid import Invalid, invalid_plan, rejection_plan
 from ._ir_types import Param, TypeRef, identifier, json_media_type, params, py_type, resolve
 
 __all__ = [
@@ -82,6 +82,8 @@ class Operation:
     errors: tuple[tuple[int, TypeRef | None], ...]  # documented 4xx/5xx statuses and bodies
     bearer_required: bool  # every security alternative needs a bearer token
     invalid: Invalid | None = None  # the documented answer to a refused request (else FastAPI's)
+    # The documented answers to a request refused for its credentials (401) or size (413)
+    rejections: tuple[tuple[int, Invalid], ...] = ()
 
     @property
     def stream_name(self) -> str:
@@ -211,6 +213,13 @@ def _operation(
         return Skipped(verb, path, f"response media type {kinds} is not supported")
     errors = _errors(responses)
     security = raw.get("security", default_security) or []
+    bearer_required = bool(security) and all(
+        req and set(req) <= bearer for req in security if isinstance(req, dict)
+    )
+    documented = raw.get("responses") or {}
+    rejected = [401] if bearer_required else []
+    rejected += [413] if body is not None and body.max_bytes is not None else []
+    plans = ((status, rejection_plan(document, documented, status)) for status in rejected)
     return Operation(
         name="",
         operation_id=str(raw.get("operationId") or f"{method}_{path}"),
@@ -225,9 +234,9 @@ def _operation(
         empty_status=empty_status if json_type is None and stream is None else None,
         stream=stream,
         errors=errors,
-        bearer_required=bool(security)
-        and all(req and set(req) <= bearer for req in security if isinstance(req, dict)),
-        invalid=invalid_plan(document, raw.get("responses") or {}),
+        bearer_required=bearer_required,
+        invalid=invalid_plan(document, documented),
+        rejections=tuple((status, plan) for status, plan in plans if plan is not None),
     )
 
 

@@ -13,6 +13,7 @@ import textwrap
 
 import jinja2
 
+from ._invalid import Invalid
 from ._ir import ApiIR, Operation, Param, Skipped, TypeRef
 
 __all__ = ["environment", "render_server"]
@@ -155,10 +156,9 @@ def render_server(ir: ApiIR, *, models_module: str = ".models") -> str:
 
     refusals: dict[str, str] = {}  # entry expression → its constant, shared by operations
 
-    def invalid_entry(op: Operation) -> str:
-        """`_INVALID`'s entry: (status, media type, validator or None, default body or None)."""
-        plan = op.invalid
-        assert plan is not None
+    def invalid_entry(plan: Invalid) -> str:
+        """An entry of `_INVALID`/`_REJECTED`: (status, media type, validator or None, default
+        body or None)."""
         validate = names.validate(plan.type) if plan.type is not None else "None"
         entry = f"({plan.status}, {plan.media!r}, {validate}, {plan.default!r})"
         return refusals.setdefault(entry, f"_REFUSED_{len(refusals)}")

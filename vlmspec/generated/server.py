@@ -27,6 +27,7 @@ from .models import (
     AgentChatCompletionsRequest,
     ChatCompletion,
     ChatCompletionChunk,
+    ErrorResponse,
     HealthStatus,
     ValidationError,
 )
@@ -100,8 +101,8 @@ class InvalidRequest:
         )
 
 
-# Builds the documented error body of a refused request (a model or a JSON value); None: the
-# generated default for that operation.
+# Builds the documented error body of a refused request (a bad body or parameter, no bearer token,
+# a body too large: a model or a JSON value); None: the generated default for that operation.
 InvalidRequestHandler = Callable[[InvalidRequest], pydantic.BaseModel | Mapping[str, Any] | None]
 
 
@@ -140,7 +141,18 @@ _CHAT_COMPLETIONS_WHERE = {
 # How a refused request is answered, per operation: (documented status, media type, validator
 # of its documented body or None for FastAPI's `{"detail": [...]}`, default body or None when
 # only `invalid_request` can build it). An operation not listed gets FastAPI's 422.
+_REFUSED_0: tuple[int, str, Callable[[bytes], Any] | None, Any] = (
+    413,
+    "application/json",
+    ErrorResponse.model_validate_json,
+    {"detail": "\x00message"},
+)
 _INVALID: dict[str, tuple[int, str, Callable[[bytes], Any] | None, Any]] = {}
+# The same for a request refused for its credentials (401) or size (413), per operation and
+# status, where the operation documents a body for it; else FastAPI's `{"detail": "..."}`.
+_REJECTED: dict[tuple[str, int], tuple[int, str, Callable[[bytes], Any] | None, Any]] = {
+    ("chat_completions", 413): _REFUSED_0,
+}
 
 
 def create_router(
@@ -197,20 +209,28 @@ def create_app(
     return app
 
 
-class _Reject(Exception):
-    """Carries a finished error response out of the parsing helpers."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
-
-
 def _json(status: int, content: str | bytes, headers: Mapping[str, str] | None = None) -> Response:
     return Response(content, status_code=status, media_type="application/json", headers=headers)
 
 
 def _error(status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
     return _json(status, json.dumps({"detail": detail}), headers)
+
+
+class _Denied(Exception):
+    """A request refused for its credentials (401) or its size (413), before it is parsed."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        message: str,
+        loc: tuple[str, ...],
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(status)
+        self.status, self.kind, self.message, self.loc = status, kind, message, loc
+        self.headers = headers
 
 
 class _Invalid(Exception):
@@ -247,7 +267,8 @@ def _check_invalid(handler: InvalidRequestHandler | None) -> None:
     if handler is not None:
         return
     missing: list[str] = []
-    for name, (status, _, validate, default) in _INVALID.items():
+    plans = [*_INVALID.items(), *((name, plan) for (name, _), plan in _REJECTED.items())]
+    for name, (status, _, validate, default) in plans:
         if validate is None:
             continue
         try:
@@ -274,7 +295,27 @@ def _refused(
     status, media, validate, default = plan
     if validate is None:
         return _invalid(errors, status, media)
-    invalid = InvalidRequest(name, status, tuple(errors))
+    return _documented(InvalidRequest(name, status, tuple(errors)), media, default, handler)
+
+
+def _rejected(name: str, denied: _Denied, handler: InvalidRequestHandler | None) -> Response:
+    """The documented answer to a request refused for its credentials or size."""
+    plan = _REJECTED.get((name, denied.status))
+    if plan is None:
+        return _error(denied.status, denied.message, denied.headers)
+    status, media, _, default = plan
+    error = {"type": denied.kind, "loc": list(denied.loc), "msg": denied.message}
+    invalid = InvalidRequest(name, status, (error,))
+    return _documented(invalid, media, default, handler, denied.headers)
+
+
+def _documented(
+    invalid: InvalidRequest,
+    media: str,
+    default: Any,
+    handler: InvalidRequestHandler | None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     body = handler(invalid) if handler is not None else None
     if body is None:
         body = _filled(default, invalid.message)
@@ -282,7 +323,7 @@ def _refused(
         content = _model_dump(body)
     else:
         content = pydantic_core.to_json(body, fallback=str, inf_nan_mode="null").decode()
-    return Response(content, status_code=status, media_type=media)
+    return Response(content, status_code=invalid.status, media_type=media, headers=headers)
 
 
 def _model_dump(value: pydantic.BaseModel) -> str:
@@ -310,7 +351,9 @@ def _context(request: Request) -> RequestContext:
 
 def _require_bearer(context: RequestContext) -> None:
     if context.bearer_token is None:
-        raise _Reject(_error(401, "Not authenticated", {"WWW-Authenticate": "Bearer"}))
+        challenge = {"WWW-Authenticate": "Bearer"}
+        message = "Not authenticated"
+        raise _Denied(401, "not_authenticated", message, ("header", "authorization"), challenge)
 
 
 async def _read_body(request: Request, limit: int | None) -> bytes:
@@ -318,13 +361,13 @@ async def _read_body(request: Request, limit: int | None) -> bytes:
     too_large = f"The request body is larger than {limit} bytes."
     declared = request.headers.get("content-length", "")
     if limit is not None and declared.isdigit() and int(declared) > limit:
-        raise _Reject(_error(413, too_large))
+        raise _Denied(413, "too_large", too_large, ("body",))
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if limit is not None and size > limit:
-            raise _Reject(_error(413, too_large))
+            raise _Denied(413, "too_large", too_large, ("body",))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -425,10 +468,10 @@ async def _frames(
 def _failure(
     exc: Exception, request: Request, name: str, handler: InvalidRequestHandler | None
 ) -> Response:
-    if isinstance(exc, _Reject):
-        return exc.response
     if isinstance(exc, _Invalid):
         return _refused(name, exc.errors, handler)
+    if isinstance(exc, _Denied):
+        return _rejected(name, exc, handler)
     if isinstance(exc, ApiError):
         if isinstance(exc.body, pydantic.BaseModel):
             return _json(exc.status_code, _model_dump(exc.body), exc.headers)
