@@ -30,6 +30,16 @@ def _hook(doc: Doc) -> Doc:
     return hook
 
 
+def _ok_headers(doc: Doc) -> Doc:
+    headers: Doc = _op(doc)["responses"]["200"]["headers"]
+    return headers
+
+
+def _request_id(doc: Doc) -> Doc:
+    header: Doc = _ok_headers(doc)["X-Request-Id"]
+    return header
+
+
 def _item_in(doc: Doc) -> Doc:
     schema: Doc = doc["components"]["schemas"]["ItemIn"]
     return schema
@@ -117,6 +127,15 @@ CASES = [
         "response-media-type-added",
         lambda d: _op(d)["responses"]["200"]["content"].__setitem__("text/plain", _JSON),
     ),
+    Case("response-header-removed", lambda d: _ok_headers(d).pop("X-Request-Id")),
+    Case(
+        "response-optional-header-removed",
+        _set(_ok_headers, "X-Trace", {"schema": {"type": "string"}}),
+        reverse=True,
+    ),
+    Case("response-header-added", _set(_ok_headers, "X-Trace", {"schema": {"type": "string"}})),
+    Case("response-header-made-optional", _set(_request_id, "required", False)),
+    Case("response-header-made-required", _set(_request_id, "required", False), reverse=True),
     Case("security-requirement-added", lambda d: d.__setitem__("security", []), reverse=True),
     Case(
         "security-requirement-removed",
@@ -250,6 +269,8 @@ BREAKING = {
     "request-media-type-removed",
     "response-success-status-removed",
     "response-media-type-removed",
+    "response-header-removed",
+    "response-header-made-optional",
     "security-requirement-added",
     "request-property-added-required",
     "request-property-removed-closed",
@@ -323,3 +344,12 @@ def test_located_with_json_path() -> None:
     assert (change.operation, change.operation_id) == ("POST /items", "create_item")
     assert (change.part, change.path) == ("request application/json", "$.name")
     assert change.message == "maxLength 10 → 5"
+
+
+def test_a_response_header_schema_is_judged_as_the_response() -> None:
+    """A header the client reads: its schema accepting more values breaks that client."""
+    new = copy.deepcopy(_BASE)
+    _request_id(new)["schema"] = {"type": ["string", "integer"]}
+    (change,) = diff_documents(copy.deepcopy(_BASE), new)
+    assert change.rule == "response-type-widened" and change.severity == "breaking"
+    assert change.part == "response 200 header x-request-id"

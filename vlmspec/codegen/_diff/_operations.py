@@ -170,6 +170,29 @@ class OperationDiff:
                 self.emit(part, rule, "response status removed")
                 continue
             self.media(part, old_resp.get("content"), new_resp.get("content"), RESPONSE_MEDIA)
+            self.headers(part, old_resp.get("headers"), new_resp.get("headers"))
+
+    def headers(self, part: str, old_node: Any, new_node: Any) -> None:
+        """A response's headers: what the client reads, judged like the response's body."""
+        before = {str(k).lower(): v for k, v in mapping(old_node).items()}
+        after = {str(k).lower(): v for k, v in mapping(new_node).items()}
+        for name in sorted((before.keys() | after.keys()) - {"content-type"}):  # media: above
+            where = f"{part} header {name}"
+            old = self.old.deref(before[name])[0] if name in before else None
+            new = self.new.deref(after[name])[0] if name in after else None
+            was = isinstance(old, dict) and bool(old.get("required"))
+            now = isinstance(new, dict) and bool(new.get("required"))
+            if old is None:
+                self.emit(where, "response-header-added", "header may now be sent")
+            elif new is None:
+                rule = "response-header-removed" if was else "response-optional-header-removed"
+                self.emit(where, rule, "header no longer sent")
+            else:
+                if was != now:
+                    made = "required" if now else "optional"
+                    self.emit(where, f"response-header-made-{made}", f"header made {made}")
+                found = self.response.compare(_param_schema(old), _param_schema(new))
+                self.emit_schema(where, found)
 
     def media(self, part: str, old_content: Any, new_content: Any, rules: MediaRules) -> None:
         """Compare two `content` maps: each media type removed, added, or its schemas."""
