@@ -398,6 +398,35 @@ SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] 
             ({"command": {"ti": "x", "cb": "y", "type": "Call"}, "other": {"ti": "z"}}, True),
         ],
     ),
+    # An independent review of public documents (openapi-core's petstore, a FastAPI app).
+    "integer enums refuse booleans; x-python-type is ignored; typed extras on a subclass": (
+        "3.0.3",
+        {
+            "Base": {"type": "object", "properties": {"id": _STR}},
+            "Counts": {
+                "allOf": [{"$ref": "#/components/schemas/Base"}],
+                "additionalProperties": {"type": "integer"},
+            },
+            "Flags": {
+                "type": "object",
+                "properties": {
+                    "bit": {"type": "integer", "enum": [0, 1]},
+                    "status": {"type": "string", "x-python-type": "typing.Any"},
+                    "counts": {"$ref": "#/components/schemas/Counts"},
+                },
+            },
+        },
+        "Flags",
+        [
+            ({"bit": 1, "status": "s", "counts": {"a": 1}}, True),
+            ({"bit": True}, False),
+            ({"bit": False}, False),
+            ({"status": 1}, False),
+            ({"status": None}, False),
+            ({"counts": {"a": "x"}}, False),
+            ({"counts": {"a": True}}, False),
+        ],
+    ),
     "oneOf as a component": (
         "3.1.0",
         {"Code": _TWO_OR_THREE},

@@ -75,6 +75,13 @@ def _integral(value: object) -> object:
 
 JsonInt: TypeAlias = Annotated[int, Strict(), BeforeValidator(_integral)]
 '''
+_NOT_BOOL_PRELUDE = '''
+def _not_bool(value: Any) -> Any:
+    """JSON's true and false are not the numbers 1 and 0, which a Literal compares them equal to."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not one of the enum's numbers")
+    return value
+'''
 _EMPTY = '''"""No component schemas: request and response bodies are validated inline."""
 
 from __future__ import annotations
@@ -341,7 +348,12 @@ def _refine(
     _builtin_generics(module)
     if _drop_unfit_defaults(module):
         _add_imports(module, "pydantic", {"MISSING"})
-    _in_types(module, _TidyUnions().visit)
+    tidy = _TidyTypes()
+    _in_types(module, tidy.visit)
+    if tidy.guarded:
+        _add_imports(module, "typing", {"Annotated", "Any"})
+        _add_imports(module, "pydantic", {"BeforeValidator"})
+        _insert_after_imports(module, ast.parse(_NOT_BOOL_PRELUDE).body)
     uses_int = _rename(module, {"StrictInt": "JsonInt"})
     if uses_int:
         # The prelude spells JsonInt with Annotated, which the module may not import yet.
@@ -719,10 +731,46 @@ def _in_types(module: ast.Module, transform: Callable[[ast.expr], Any]) -> None:
             for item in node.body:
                 if isinstance(item, ast.AnnAssign):
                     item.annotation = transform(item.annotation)
+                elif (
+                    isinstance(item, ast.Assign)
+                    and _assigns(item, "__annotations__")
+                    and isinstance(item.value, ast.Dict)
+                ):
+                    # typed extras: `__annotations__ = {"__pydantic_extra__": dict[str, T]}`
+                    item.value.values = [transform(value) for value in item.value.values]
         elif isinstance(node, ast.AnnAssign):
             node.annotation = transform(node.annotation)
             if node.value is not None:
                 node.value = transform(node.value)
+
+
+class _TidyTypes(_TidyUnions):
+    """Unions tidied, and `Literal[1, 2]` guarded against `true` (pydantic accepts True for 1)."""
+
+    def __init__(self) -> None:
+        self.guarded = False
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        if _name(node.value) != "Literal" or not _numbers_bools_equal(node.slice):
+            return node
+        self.guarded = True
+        guard = ast.Call(
+            func=ast.Name(id="BeforeValidator", ctx=ast.Load()),
+            args=[ast.Name(id="_not_bool", ctx=ast.Load())],
+            keywords=[],
+        )
+        both = ast.Tuple(elts=[node, guard], ctx=ast.Load())
+        return ast.Subscript(value=ast.Name(id="Annotated", ctx=ast.Load()), slice=both)
+
+
+def _numbers_bools_equal(values: ast.expr) -> bool:
+    """Whether a Literal's values hold a number equal to a bool (0 or 1) and no bool itself."""
+    elts = values.elts if isinstance(values, ast.Tuple) else [values]
+    constants = [e.value for e in elts if isinstance(e, ast.Constant)]
+    if any(isinstance(c, bool) for c in constants):
+        return False
+    return any(isinstance(c, int | float) and c in (0, 1) for c in constants)
 
 
 def _drop_rebuilds(module: ast.Module, names: Collection[str]) -> None:

@@ -56,10 +56,21 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+# Extensions datamodel-code-generator obeys over the schema (`x-python-type: typing.Any` on a
+# string made a model that accepts 1 and null): the JSON Schema is the contract, not these.
+_GENERATOR_KEYS = frozenset(
+    {"x-python-type", "x-python-import", "customTypePath", "customBasePath", "x-is-base-class"}
+    | {"x-is-classvar", "x-enum-field-as-literal", "x-datamodel-code-generator-read-as-const"}
+)
+
+
 def _rewrite(node: Any, refs: Mapping[str, str]) -> Any:
-    """A copy of ``node`` with `$ref`s to renamed components pointing at the new names."""
+    """A copy of ``node`` with `$ref`s to renamed components pointing at the new names, and
+    without the extensions that would make the models generator override the schema."""
     if isinstance(node, dict):
-        copied = {key: _rewrite(value, refs) for key, value in node.items()}
+        copied = {
+            key: _rewrite(value, refs) for key, value in node.items() if key not in _GENERATOR_KEYS
+        }
         ref = copied.get("$ref")
         if isinstance(ref, str) and ref.startswith(_PREFIX):
             head, sep, tail = ref[len(_PREFIX) :].partition("/")
