@@ -239,6 +239,7 @@ def as_2020(node: Any, openapi: str) -> Any:
 
 _OBJECT = {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}
 _STR = {"type": "string"}
+_BOOL = {"type": "boolean"}
 _NULLABLE_USER = {"title": "User", "type": ["object", "null"], "properties": {"login": _STR}}
 _USER_OR_TEAM = {
     "oneOf": [{"$ref": "#/components/schemas/User"}, {"$ref": "#/components/schemas/Team"}]
@@ -425,6 +426,51 @@ SMALL_CASES: dict[str, tuple[str, dict[str, Any], str, list[tuple[Any, bool]]]] 
             ({"status": None}, False),
             ({"counts": {"a": "x"}}, False),
             ({"counts": {"a": True}}, False),
+        ],
+    ),
+    # openapi-core's petstore `PetCreate` (allOf beside oneOf: the allOf was dropped) and
+    # jupyterhub's `RequestIdentity` (oneOf inside allOf: exactly-one was lost).
+    "allOf beside oneOf, and oneOf inside allOf": (
+        "3.1.0",
+        {
+            "P": {"type": "object", "required": ["name"], "properties": {"name": _STR}},
+            "C": {"type": "object", "required": ["ears"], "properties": {"ears": _BOOL}},
+            "D": {"type": "object", "required": ["wings"], "properties": {"wings": _BOOL}},
+            "X": {
+                "allOf": [{"$ref": "#/components/schemas/P"}],
+                "oneOf": [{"$ref": "#/components/schemas/C"}, {"$ref": "#/components/schemas/D"}],
+            },
+            "A": {"type": "object", "properties": {"kind": {"enum": ["a"]}}},
+            "B": {"type": "object", "properties": {"kind": {"enum": ["b"]}}},
+            "W": {
+                "allOf": [
+                    {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/A"},
+                            {"$ref": "#/components/schemas/B"},
+                        ]
+                    },
+                    {"type": "object", "properties": {"x": _STR}},
+                ]
+            },
+            "Both": {
+                "type": "object",
+                "properties": {
+                    "x": {"$ref": "#/components/schemas/X"},
+                    "w": {"$ref": "#/components/schemas/W"},
+                },
+            },
+        },
+        "Both",
+        [
+            ({"x": {"name": "n", "ears": True}, "w": {"kind": "a"}}, True),
+            ({"x": {"ears": True}}, False),
+            ({"x": {"name": 1, "ears": True}}, False),
+            ({"x": {"name": "n", "ears": True, "wings": False}}, False),
+            ({"x": {"name": "n"}}, False),
+            ({"w": {}}, False),
+            ({"w": {"kind": "b", "x": "s"}}, True),
+            ({"w": {"kind": "a", "x": 1}}, False),
         ],
     ),
     "oneOf as a component": (

@@ -349,8 +349,8 @@ def _element(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass, depth:
 def _validators(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass) -> list[ast.expr]:
     found: list[ast.expr] = []
     branches = [m for m in _members(annotation) if _id(m) != "MISSING" and not _is_none(m)]
-    one_of = schema.get("oneOf")
-    undiscriminated = isinstance(one_of, list) and "discriminator" not in schema
+    one_of, owner = _own_one_of(schema)
+    undiscriminated = isinstance(one_of, list) and "discriminator" not in owner
     if undiscriminated and isinstance(one_of, list):
         branches = weighted_branches(branches, branch_counts(one_of))
     if undiscriminated and len(branches) > 1:
@@ -361,6 +361,20 @@ def _validators(annotation: ast.expr, schema: Mapping[str, Any], run: _Pass) -> 
         found.append(_call("AfterValidator", ast.Name(id=UNIQUE_ITEMS, ctx=ast.Load())))
         run.used.add(UNIQUE_ITEMS)
     return [*found, *_not_validators(schema, run)]
+
+
+def _own_one_of(schema: Mapping[str, Any]) -> tuple[Any, Mapping[str, Any]]:
+    """(the `oneOf`, the schema holding it): the schema's own, else the one an inline `allOf`
+    part holds, which the generator distributes over the other parts (`W2 | W3`)."""
+    if "oneOf" in schema:
+        return schema["oneOf"], schema
+    parts = schema.get("allOf")
+    holders = (
+        [p for p in parts if isinstance(p, dict) and "oneOf" in p]
+        if isinstance(parts, list)
+        else []
+    )
+    return (holders[0]["oneOf"], holders[0]) if len(holders) == 1 else (None, schema)
 
 
 # Keywords that assert nothing: branches differing only in these accept the same values.

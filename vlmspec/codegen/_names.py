@@ -64,6 +64,13 @@ _GENERATOR_KEYS = frozenset(
 )
 
 
+def _nest_union(schema: dict[str, Any]) -> None:
+    """`{allOf: [P], oneOf: [C, D]}` → `{allOf: [P, {oneOf: [C, D]}]}`: the same schema, but the
+    models generator dropped a sibling `allOf` (openapi-core's petstore `PetCreate`)."""
+    union = {k: schema.pop(k) for k in ("oneOf", "anyOf", "discriminator") if k in schema}
+    schema["allOf"] = [*schema["allOf"], union]
+
+
 def _rewrite(node: Any, refs: Mapping[str, str]) -> Any:
     """A copy of ``node`` with `$ref`s to renamed components pointing at the new names, and
     without the extensions that would make the models generator override the schema."""
@@ -71,6 +78,8 @@ def _rewrite(node: Any, refs: Mapping[str, str]) -> Any:
         copied = {
             key: _rewrite(value, refs) for key, value in node.items() if key not in _GENERATOR_KEYS
         }
+        if isinstance(copied.get("allOf"), list) and ("oneOf" in copied or "anyOf" in copied):
+            _nest_union(copied)
         ref = copied.get("$ref")
         if isinstance(ref, str) and ref.startswith(_PREFIX):
             head, sep, tail = ref[len(_PREFIX) :].partition("/")
