@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._astwalk import walk
 from ._fidelity_not import NONE_OF, excluded, hoist_not, none_of_source
 
 __all__ = [
@@ -116,7 +117,7 @@ def restore_component_names(
             renames[names[0]], renames[component] = component, names[0]
     if not renames:
         return metadata
-    for node in ast.walk(module):
+    for node in walk(module):
         if isinstance(node, ast.Name) and node.id in renames:
             node.id = renames[node.id]
         elif isinstance(node, ast.ClassDef) and node.name in renames:
