@@ -3,7 +3,8 @@
 Generating from OpenAI's spec, datamodel-code-generator keeps one core busy for seconds while
 the spec validator and the server and client templates, which need only the loaded document,
 would wait their turn; a forked child gets the document for free (copy-on-write) and hands
-back a small picklable result.
+back a small picklable result. The child never collects cyclic garbage (it exits instead), so
+the models generator runs in one: its collections cost 0.3-0.4 s on OpenAI's spec.
 """
 
 from __future__ import annotations
@@ -62,12 +63,36 @@ class Background(Generic[_T]):
         *args: _P.args,
         **kwargs: _P.kwargs,
     ) -> None:
-        self._call: Callable[[], _T] = lambda: fn(*args, **kwargs)
+        self._start(lambda: fn(*args, **kwargs), deferred=False)
+
+    @classmethod
+    def deferred(
+        cls,
+        fn: Callable[_P, _T],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Background[_T]:
+        """Like ``Background(fn, *args)``, but without a fork the call runs in `result`, not at
+        once: what the caller does before `result` sees the arguments as they were, either way.
+        """
+        job = cls.__new__(cls)
+        job._start(lambda: fn(*args, **kwargs), deferred=True)
+        return job
+
+    @property
+    def forked(self) -> bool:
+        """Whether the call runs (or ran) in a child, beside this process."""
+        return self._forked
+
+    def _start(self, call: Callable[[], _T], *, deferred: bool) -> None:
+        self._call = call
         self._value: object = _MISSING
         self._pid = 0
         self._pipe = -1
-        if not can_fork():
-            self._value = self._run()
+        self._forked = can_fork()
+        if not self._forked:
+            if not deferred:
+                self._value = self._run()
             return
         read, write = os.pipe()
         pid = os.fork()
@@ -108,6 +133,8 @@ class Background(Generic[_T]):
         return value  # type: ignore[return-value]
 
     def _collect(self) -> object:
+        if not self._forked:  # deferred
+            return self._run()
         with open(self._pipe, "rb") as pipe:
             payload = pipe.read()
         self._pipe = -1

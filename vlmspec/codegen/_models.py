@@ -98,8 +98,7 @@ def render_models(document: Mapping[str, Any], source: str) -> str | SpecError:
         hoist_empty_objects(document)
     options = {**_OPTIONS, "field_extra_keys": {_UNIQUE, _ONE_OF}} if marked else _OPTIONS
     try:
-        # The collector paused during the generator's run: see _gc.
-        with gc_paused(), warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch:
+        with warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch:
             warnings.simplefilter("ignore")
             # Which class models which schema: the passes of _fidelity.py need it.
             report = Path(scratch) / "models.json"
