@@ -43,13 +43,15 @@ def render_package(
     package: str,
     service_name: str | None = None,
     report: Callable[[str], None] | None = None,
+    beside: Callable[[], object] | None = None,
 ) -> dict[Path, str] | SpecError:
     """Every generated file under ``out``, keyed by path; nothing is written here.
 
     ``source`` is the bundle's path as shown in headers, ``sha256`` the digest of its text, and
     ``package`` the import name of ``out``. ``service_name`` names the service Protocol (default:
     from ``info.title``). ``report`` receives one line per operation not served and per webhook,
-    the same lines the generated files list in their headers.
+    the same lines the generated files list in their headers. ``beside`` is called while the
+    models generator runs, in a forked child when it can (`generate --spec` validates there).
     """
     header = header_line(source, sha256)
     with gc_paused():  # two copies of the whole document: see _gc
@@ -64,6 +66,8 @@ def render_package(
         if job.forked and not isinstance(others, SpecError):
             formatted = _ruff({"__init__.py": init} | others[0])  # while the child works
             others = formatted if isinstance(formatted, SpecError) else (formatted, others[1])
+        if beside is not None:
+            beside()
         models = job.result()
     if isinstance(others, SpecError):
         return others
