@@ -103,12 +103,10 @@ def test_no_fork_beside_another_thread() -> None:
 
 
 @linux_only
-def test_no_fork_when_every_cpu_is_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forks_whatever_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     cpus = len(os.sched_getaffinity(0))
     monkeypatch.setattr(os, "getloadavg", lambda: (cpus + 0.5, 0.0, 0.0))
-    assert not can_fork()
-    monkeypatch.setattr(os, "getloadavg", lambda: (cpus - 0.5, 9.0, 9.0))
     assert can_fork()
 
 
