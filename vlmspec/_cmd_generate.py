@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -23,7 +23,6 @@ from vlmspec.codegen import (
     validate_document,
     write_all_atomic,
 )
-from vlmspec.codegen._background import Background
 from vlmspec.codegen._gc import gc_paused
 
 from ._cmd_spec import require_project
@@ -41,8 +40,9 @@ _WARNING_CHARS = 400
 _PROGRESS_BYTES = 1 << 20  # announce inputs over 1 MiB: they take seconds, not milliseconds
 
 
-class _TimedOut(Exception):
-    pass
+class _TimedOut(BaseException):
+    """Not an Exception: the generators' `except Exception` (a shape they cannot handle, reported
+    as a SpecError) must not catch it, wherever the alarm interrupts them."""
 
 
 @contextlib.contextmanager
@@ -102,45 +102,50 @@ def _render_unbounded(
     root = project.root if project is not None else Path.cwd()
     target = out if out is not None else project.output  # type: ignore[union-attr]
     files: dict[Path, str] = {}
-    with contextlib.ExitStack() as stack:
-        validation: Background[SpecError | None] | None = None
-        if spec is None:
-            assert project is not None  # callers pass a project or a spec
-            bundle = build_bundle(project.upstream, project.overlays, project.root)
-            if isinstance(bundle, SpecError):
-                fail(bundle)
-            document, digest, source = bundle.document, bundle.sha256, project.bundle
-            files[project.bundle] = bundle.text
-        else:
-            _check_size(spec, max_mb)
-            loaded = _load_any_spec(spec)
-            document, digest, source = loaded, hashlib.sha256(spec.read_bytes()).hexdigest(), spec
-            # Past the checks _load_any_spec made, the validator can only warn: it runs beside
-            # the generators (a forked child, when one helps) instead of before them.
-            validation = stack.enter_context(Background(validate_document, document, str(spec)))
-            if spec.stat().st_size > _PROGRESS_BYTES:
-                _progress(spec, document)
-        package = target.resolve().name
-        service = None
-        if project is not None and target.resolve() == project.output.resolve():
-            package, service = project.package, project.service
-        rendered = render_package(
-            document,
-            source=_display(source, root),
-            sha256=digest,
-            out=target,
-            package=package,
-            service_name=service,
-            report=lambda line: click.echo(f"vlmspec: {line}", err=True),
-        )
-        if validation is not None and (problem := validation.result()) is not None:
-            if problem.header != _INVALID:
-                fail(problem)
-            line = problem.one_line()
-            if len(line) > _WARNING_CHARS:  # the validator quotes whole schemas before its reason
-                half = _WARNING_CHARS // 2
-                line = f"{line[:half]} … {line[-half:]}"
-            click.echo(f"vlmspec: warning: {line} (generating anyway)", err=True)
+    found: list[SpecError | None] = []  # the validator's verdict on a `--spec` file
+    validate: Callable[[], None] | None = None
+    if spec is None:
+        assert project is not None  # callers pass a project or a spec
+        bundle = build_bundle(project.upstream, project.overlays, project.root)
+        if isinstance(bundle, SpecError):
+            fail(bundle)
+        document, digest, source = bundle.document, bundle.sha256, project.bundle
+        files[project.bundle] = bundle.text
+    else:
+        _check_size(spec, max_mb)
+        loaded = _load_any_spec(spec)
+        document, digest, source = loaded, hashlib.sha256(spec.read_bytes()).hexdigest(), spec
+
+        # Past the checks _load_any_spec made, the validator can only warn: it runs while the
+        # models generator does (beside its forked child, when there is one), not before it.
+        def validate_spec() -> None:
+            found.append(validate_document(loaded, str(spec)))
+
+        validate = validate_spec
+        if spec.stat().st_size > _PROGRESS_BYTES:
+            _progress(spec, document)
+    package = target.resolve().name
+    service = None
+    if project is not None and target.resolve() == project.output.resolve():
+        package, service = project.package, project.service
+    rendered = render_package(
+        document,
+        source=_display(source, root),
+        sha256=digest,
+        out=target,
+        package=package,
+        service_name=service,
+        report=lambda line: click.echo(f"vlmspec: {line}", err=True),
+        beside=validate,
+    )
+    if found and (problem := found[0]) is not None:
+        if problem.header != _INVALID:
+            fail(problem)
+        line = problem.one_line()
+        if len(line) > _WARNING_CHARS:  # the validator quotes whole schemas before its reason
+            half = _WARNING_CHARS // 2
+            line = f"{line[:half]} … {line[-half:]}"
+        click.echo(f"vlmspec: warning: {line} (generating anyway)", err=True)
     if isinstance(rendered, SpecError):
         fail(rendered)
     return files | rendered

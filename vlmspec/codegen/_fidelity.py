@@ -108,9 +108,10 @@ def _fields(fields: Any) -> dict[str, str]:
 
 
 def restore_component_names(
-    module: ast.Module, metadata: list[MetaModel], components: frozenset[str]
-) -> list[MetaModel]:
-    """Swap names so every component's class is named after it; returns the metadata renamed."""
+    metadata: list[MetaModel], components: frozenset[str]
+) -> tuple[list[MetaModel], dict[str, str]]:
+    """The metadata renamed so every component's class is named after it, and the renames
+    (swaps) for the module: _models.py makes them in a walk of the module it makes anyway."""
     classes: dict[str, list[str]] = {}  # component → its classes (copies beside a `$ref` too)
     for name, where, _ in metadata:
         if len(where) == 3 and where[:2] == _COMPONENTS and where[2] in components:
@@ -120,13 +121,8 @@ def restore_component_names(
         if component not in names and component not in renames and names[0] not in renames:
             renames[names[0]], renames[component] = component, names[0]
     if not renames:
-        return metadata
-    for node in ast.walk(module):
-        if isinstance(node, ast.Name) and node.id in renames:
-            node.id = renames[node.id]
-        elif isinstance(node, ast.ClassDef) and node.name in renames:
-            node.name = renames[node.name]
-    return [(renames.get(name, name), where, fields) for name, where, fields in metadata]
+        return metadata, renames
+    return [(renames.get(name, name), where, fields) for name, where, fields in metadata], renames
 
 
 def whole_schema_validators(

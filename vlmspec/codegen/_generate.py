@@ -27,6 +27,11 @@ _RUFF_SETTINGS = ("--isolated", "--no-cache", "--line-length", "100", "--target-
 # Text copied from the spec (descriptions, the header's digest) can break these; ruff format
 # cannot fix them, so a file-level noqa names the ones that occur in each file.
 _TEXT_RULES = "E501,RUF001,RUF002,RUF003"
+# From this many component schemas the models child forks even with every CPU busy: the
+# collections it skips outweigh the competition. Load 2.7-3.4 on 2 CPUs, alternated runs:
+# OpenAI's spec (1,422 schemas) 7.35 s forked vs 7.88 s inline (CLI, 4 runs each); this
+# project's (~30) 0.51 vs 0.42 s (in-process, 6 runs each). The cut between is a guess.
+_FORK_BUSY_SCHEMAS = 300
 
 
 def header_line(source: str, sha256: str) -> str:
@@ -43,52 +48,80 @@ def render_package(
     package: str,
     service_name: str | None = None,
     report: Callable[[str], None] | None = None,
+    beside: Callable[[], object] | None = None,
 ) -> dict[Path, str] | SpecError:
     """Every generated file under ``out``, keyed by path; nothing is written here.
 
     ``source`` is the bundle's path as shown in headers, ``sha256`` the digest of its text, and
     ``package`` the import name of ``out``. ``service_name`` names the service Protocol (default:
     from ``info.title``). ``report`` receives one line per operation not served and per webhook,
-    the same lines the generated files list in their headers.
+    the same lines the generated files list in their headers. ``beside`` is called while the
+    models generator runs, in a forked child when it can (`generate --spec` validates there).
     """
     header = header_line(source, sha256)
     with gc_paused():  # two copies of the whole document: see _gc
         document, _ = normalise(document)
-    # Server and client beside the models, in a forked child (see _background) when one helps:
-    # it works on its own copy of the document, which the models generator may rewrite.
-    with Background(_server_and_client, document, source, header, service_name) as job:
-        models = render_models(document, source)
-        others = job.result()
+    # The models generator, seconds on a large spec, in a forked child when one helps (see
+    # _background): it rewrites the child's copy of the document, and the child exits without
+    # collecting the generator's garbage (0.3-0.4 s of collections on OpenAI's spec). Server
+    # and client meanwhile here, from the document as normalised (inline, before the models).
+    init = f'{header}\n"""`{package}`: models, server and client for {source}."""\n'
+    schemas = (document.get("components") or {}).get("schemas") or {}
+    busy_ok = len(schemas) >= _FORK_BUSY_SCHEMAS
+    # Imported here, not in the child, so a caller rendering again (tests, benchmarks) has it
+    # loaded already: a child's import is lost with it (this project's spec, rendered warm
+    # in-process: 0.41 s, 0.29 s with this import). The CLI pays it once either way.
+    import datamodel_code_generator.parser.openapi  # noqa: F401
+
+    with Background.deferred(busy_ok, _models_file, document, source, header) as job:
+        others = _server_and_client(document, source, header, service_name)
+        if job.forked and not isinstance(others, SpecError):
+            formatted = _ruff({"__init__.py": init} | others[0])  # while the child works
+            others = formatted if isinstance(formatted, SpecError) else (formatted, others[1])
+        if beside is not None:
+            beside()
+        models = job.result()
     if isinstance(others, SpecError):
         return others
-    server_and_client, formatted, lines = others
+    files, lines = others
     for line in lines:
         if report is not None:
             report(line)
     if isinstance(models, SpecError):
         return models
-    texts = {
-        "__init__.py": f'{header}\n"""`{package}`: models, server and client for {source}."""\n',
-        "models.py": f"{header}\n{models}",
-    }
-    if not formatted:
-        texts |= server_and_client
-    done = _ruff(texts)
+    models_file, models_formatted = models
+    # Inline, every file is formatted here, in one ruff run.
+    todo = {} if job.forked else {"__init__.py": init, **files}
+    if models_formatted:
+        files |= models_file
+    else:
+        todo |= models_file
+    done = _ruff(todo) if todo else {}
     if isinstance(done, SpecError):
         return done
-    if formatted:
-        done |= server_and_client
+    if job.forked:
+        done |= files
     return {out / name: text for name, text in sorted(done.items())}
+
+
+def _models_file(
+    document: Mapping[str, Any], source: str, header: str
+) -> tuple[dict[str, str], bool] | SpecError:
+    """models.py, and whether it is formatted yet: in a forked child, it is formatted there."""
+    models = render_models(document, source)
+    if isinstance(models, SpecError):
+        return models
+    texts = {"models.py": f"{header}\n{models}"}
+    if not in_child():
+        return texts, False
+    formatted = _ruff(texts)
+    return formatted if isinstance(formatted, SpecError) else (formatted, True)
 
 
 def _server_and_client(
     document: Mapping[str, Any], source: str, header: str, service_name: str | None
-) -> tuple[dict[str, str], bool, list[str]] | SpecError:
-    """server.py and client.py, whether they are formatted yet, and the lines to report.
-
-    In a forked child they are formatted there, beside the models; inline, the caller formats
-    them with the models, in one ruff run.
-    """
+) -> tuple[dict[str, str], list[str]] | SpecError:
+    """server.py and client.py (not formatted yet) and the lines to report."""
     try:
         ir = build_ir(document, service_name=service_name)
         texts = {"server.py": render_server(ir), "client.py": render_client(ir)}
@@ -101,10 +134,7 @@ def _server_and_client(
     ]
     for name, text in texts.items():
         texts[name] = text if text.startswith(header) else f"{header}\n{text}"
-    if not in_child():
-        return texts, False, lines
-    formatted = _ruff(texts)
-    return formatted if isinstance(formatted, SpecError) else (formatted, True, lines)
+    return texts, lines
 
 
 def _ruff(texts: Mapping[str, str]) -> dict[str, str] | SpecError:
