@@ -30,6 +30,7 @@ from typing import Any
 
 from ._fidelity_not import NONE_OF, excluded, hoist_not, none_of_source
 from ._fidelity_unevaluated import EVALUATED_ONLY, evaluated_only, evaluated_only_source
+from ._ir_types import ANNOTATION_KEYWORDS
 
 __all__ = [
     "EVALUATED_ONLY",
@@ -373,13 +374,6 @@ def _own_one_of(schema: Mapping[str, Any]) -> tuple[Any, Mapping[str, Any]]:
     return (holders[0]["oneOf"], holders[0]) if len(holders) == 1 else (None, schema)
 
 
-# Keywords that assert nothing: branches differing only in these accept the same values.
-_ANNOTATIONS = frozenset(
-    {"title", "description", "examples", "example", "default", "deprecated", "$comment"}
-    | {"readOnly", "writeOnly", "externalDocs", "xml"}
-)
-
-
 def branch_counts(branches: list[Any]) -> list[int]:
     """How many of a `oneOf`'s branches each distinct one stands for, in order of first
     appearance: branches equal but for annotations become one member of the generator's union."""
@@ -387,7 +381,7 @@ def branch_counts(branches: list[Any]) -> list[int]:
     for branch in branches:
         asserted = branch
         if isinstance(branch, dict):
-            asserted = {k: v for k, v in branch.items() if k not in _ANNOTATIONS}
+            asserted = {k: v for k, v in branch.items() if k not in ANNOTATION_KEYWORDS}
             asserted = {k: v for k, v in asserted.items() if not k.startswith("x-")}
         key = json.dumps(asserted, sort_keys=True, default=str)
         counts[key] = counts.get(key, 0) + 1

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._ir_types import TypeRef, json_media_type, py_type, resolve
+from ._ir_types import ANNOTATION_KEYWORDS, TypeRef, json_media_type, py_type, resolve
 
 __all__ = ["MESSAGE", "Invalid", "invalid_plan", "rejection_plan"]
 
@@ -113,11 +113,8 @@ def _plan(document: Mapping[str, Any], response: Any, status: int) -> Invalid | 
     return Invalid(status, media, kind, default, kind.expr)
 
 
-# Keywords that say nothing about which values are valid.
-_ANNOTATIONS = frozenset(
-    {"description", "title", "example", "examples", "default", "deprecated", "readOnly"}
-    | {"writeOnly", "externalDocs", "xml", "$comment", "nullable"}
-)
+# Besides the annotations, `nullable`: a body that may be null still admits FastAPI's object.
+_ANNOTATIONS = ANNOTATION_KEYWORDS | {"nullable"}
 
 
 def _is_open(document: Mapping[str, Any], schema: Any) -> bool:

@@ -8,7 +8,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Param", "TypeRef", "identifier", "json_media_type", "params", "py_type", "resolve"]
+__all__ = [
+    "ANNOTATION_KEYWORDS",
+    "Param",
+    "TypeRef",
+    "identifier",
+    "json_media_type",
+    "params",
+    "py_type",
+    "resolve",
+]
+
+# Keywords that say nothing about which values a schema accepts (JSON Schema's annotations and
+# OpenAPI's own); `x-` extensions are annotations too, matched by prefix where it matters.
+ANNOTATION_KEYWORDS = frozenset(
+    {"title", "description", "default", "examples", "example", "deprecated", "$comment"}
+    | {"readOnly", "writeOnly", "externalDocs", "xml"}
+)
 
 _COMPONENT = "#/components/schemas/"
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}

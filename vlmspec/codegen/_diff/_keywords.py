@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._ir_types import ANNOTATION_KEYWORDS
+
 __all__ = ["is_annotation", "mapping", "names", "ref_name"]
 
-# Keywords that do not change which values a schema accepts.
-_ANNOTATIONS = frozenset(
-    {
-        "title",
-        "description",
-        "examples",
-        "example",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "$comment",
-        "externalDocs",
-        "xml",
-        "discriminator",
-    }
-)
+# Keywords that do not change which values a schema accepts, less `default` (judged by its own
+# rules, `request-default-changed`) and with `discriminator` (the branches are compared anyway).
+_ANNOTATIONS = (ANNOTATION_KEYWORDS - {"default"}) | {"discriminator"}
 
 
 def is_annotation(key: str) -> bool:
